@@ -1,0 +1,3 @@
+"""loyalsheet: a membership program run out of one Excel workbook."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,56 @@
+"""`loyalsheet check`: every problem in the member file at once, located at its cell."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from ..report import counts, locate, sort_key
+from ..validation import Context, validate
+from .common import App, common_options, load_member_file, out_console, print_json
+
+
+@click.command()
+@click.option("--workbook", type=click.Path(path_type=Path), default=None,
+              help="Member file to check (default: the one in config.yaml) / 要检查的会员档案")
+@click.option("--max", "max_rows", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Show at most this many problems in the table / 表格最多显示的问题数")
+@common_options(json_flag=True, day=True)
+def check(app: App, workbook: Path | None, max_rows: int, as_json: bool, day: date | None) -> None:
+    """Check the member file and list every problem with its cell.  检查会员档案。
+
+    Exit code 0: no errors (warnings allowed); 1: errors found; 2: the file could not be read.
+    """
+    config, mf = load_member_file(app, workbook)
+    today = app.today(day)
+    problems = sorted(validate(mf, Context(today=today, stores=config.store_names)), key=sort_key)
+    errors, warnings = counts(problems)
+    located = [locate(p, mf, app.lang) for p in problems]
+    file_name = Path(mf.path).name
+    summary = {
+        "file": file_name, "members": len(mf.members), "txns": len(mf.txns), "day": today.isoformat(),
+        "errors": errors, "warnings": warnings,
+    }
+    if as_json:
+        print_json({**summary, "path": mf.path, "problems": [p.as_dict() for p in located]})
+    else:
+        console = out_console()
+        if located:
+            table = Table(title=app.t("check.title", file=file_name), show_lines=False, title_justify="left")
+            for key in ("col.file", "col.severity", "col.cell", "col.header", "col.value", "col.problem", "col.hint"):
+                table.add_column(app.t(key), overflow="fold")
+            for p in located[:max_rows]:
+                style = "red" if p.severity == "error" else "yellow"
+                table.add_row(p.file, f"[{style}]{app.t('severity.' + p.severity)}[/]", p.cell, p.header, p.value,
+                              p.message, p.hint)
+            console.print(table)
+            if len(located) > max_rows:
+                console.print(app.t("check.more", more=len(located) - max_rows, total=len(located)))
+            console.print(app.t("check.summary", **summary))
+        else:
+            console.print(app.t("check.clean", **summary))
+    sys.exit(1 if errors else 0)

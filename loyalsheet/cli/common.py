@@ -1,0 +1,159 @@
+"""What every command shares: options, the language, the day, loading config and the member file."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..config import Config, load_config
+from ..errors import ConfigError, LoyalsheetError
+from ..i18n import t
+from ..model import MemberFile
+from ..workbook.reader import read_member_file
+from ..workbook.schema import SHEETS_BY_KEY
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _default_lang() -> str:
+    env = os.environ.get("LOYALSHEET_LANG") or os.environ.get("LANG") or ""
+    return "zh" if env.lower().startswith("zh") else "en"
+
+
+@dataclass
+class App:
+    """The state of one command run: options given, and what has been loaded so far."""
+
+    config_path: Path
+    lang_flag: str | None
+    json_output: bool = False
+    _config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    def config_or_default(self, workbook: Path | None) -> Config:
+        """config.yaml when there is one; built-in defaults when only --workbook was given."""
+        try:
+            return self.config
+        except ConfigError as exc:
+            if exc.code == "config_missing" and workbook is not None:
+                self._config = Config(base_dir=Path.cwd())
+                return self._config
+            raise
+
+    @property
+    def lang(self) -> str:
+        if self.lang_flag:
+            return self.lang_flag
+        if self._config is None and self.config_path.exists():
+            try:
+                return self.config.language
+            except LoyalsheetError:
+                return _default_lang()
+        return self._config.language if self._config is not None else _default_lang()
+
+    def t(self, key: str, /, **params: Any) -> str:
+        return t(key, self.lang, **params)
+
+    def today(self, day: date | None) -> date:
+        """The day a command answers for: --date, or today in the first store's time zone."""
+        if day is not None:
+            return day
+        tz = self.config.default_store.timezone if self._config is not None else "Asia/Shanghai"
+        return datetime.now(ZoneInfo(tz)).date()
+
+
+def err_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def out_console() -> Console:
+    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        lang = (ctx.params.get("lang") or _default_lang()) if ctx else "en"
+        raise click.BadParameter(t("date.bad", lang, value=value)) from None
+
+
+def common_options(*, json_flag: bool = False, day: bool = False) -> Callable[[F], F]:
+    """--config, --lang and, where the command needs them, --json and --date."""
+
+    def decorate(func: F) -> F:
+        @click.option(
+            "--config", "config_path", type=click.Path(path_type=Path), default=Path("config.yaml"),
+            show_default=True, help="config.yaml to use / 配置文件",
+        )
+        @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of the output / 输出语言")
+        @functools.wraps(func)
+        def wrapper(*args: Any, config_path: Path, lang: str | None, **kwargs: Any) -> Any:
+            app = App(config_path=config_path, lang_flag=lang, json_output=bool(kwargs.get("as_json")))
+            return func(app, *args, **kwargs)
+
+        result: Callable[..., Any] = wrapper
+        if json_flag:
+            result = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts / 输出 JSON")(result)
+        if day:
+            result = click.option(
+                "--date", "day", callback=_parse_day, default=None, metavar="YYYY-MM-DD",
+                help="Answer as of this day (default: today in the store's time zone) / 按指定日期计算",
+            )(result)
+        return result  # type: ignore[return-value]
+
+    return decorate
+
+
+@contextmanager
+def progress_bar(app: App, enabled: bool = True) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar on the terminal (stderr) for long work; silent when not a terminal or with --json."""
+    if not enabled or app.json_output or not sys.stderr.isatty():
+        yield lambda key, done, total: None
+        return
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err_console(), transient=True,
+    ) as progress:
+        tasks: dict[str, Any] = {}
+
+        def update(key: str, done: int, total: int) -> None:
+            if key not in tasks:
+                sheet = SHEETS_BY_KEY.get(key)
+                name = (sheet.zh if app.lang == "zh" else sheet.en) if sheet else key
+                tasks[key] = progress.add_task(app.t("progress.reading", sheet=name), total=total)
+            progress.update(tasks[key], completed=done, total=total)
+
+        yield update
+
+
+def load_member_file(app: App, workbook: Path | None) -> tuple[Config, MemberFile]:
+    config = app.config_or_default(workbook)
+    path = workbook.resolve() if workbook is not None else config.workbook_path
+    with progress_bar(app) as update:
+        mf = read_member_file(path, region=config.region, progress=update)
+    return config, mf

@@ -1,0 +1,82 @@
+"""The `loyalsheet` command: a group of thin commands, and the one place errors are caught.
+
+Exit codes: 0 done (no errors found), 1 the member file has errors, 2 the command could not run
+(a missing or unreadable file, a wrong setting, a wrong option), 130 stopped with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..errors import LoyalsheetError
+from ..i18n import has, t
+from .check import check
+from .common import _default_lang, err_console
+from .demo import demo
+from .init import init
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="loyalsheet")
+def cli() -> None:
+    """loyalsheet: run a membership (loyalty) program out of one Excel workbook.
+
+    会员管理：用一个 Excel 会员档案运行会员积分、等级与回访。
+
+    Every command takes --help. Start with `loyalsheet demo demo/` to try it on a demo store.
+    """
+
+
+cli.add_command(check)
+cli.add_command(init)
+cli.add_command(demo)
+
+
+def _lang_from_argv(argv: list[str]) -> str:
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return _default_lang()
+
+
+def report_error(exc: LoyalsheetError, lang: str) -> None:
+    console = err_console()
+    console.print(f"[bold red]{t('error.prefix', lang)}:[/] {t(exc.code, lang, **exc.params)}", markup=True,
+                  highlight=False)
+    hint_key = exc.code + ".hint"
+    if has(hint_key):
+        console.print(f"{t('error.todo', lang)}: {t(hint_key, lang, **exc.params)}", markup=False, highlight=False)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    args = list(sys.argv[1:] if argv is None else argv)
+    lang = _lang_from_argv(args)
+    try:
+        return cli.main(args=args, prog_name="loyalsheet", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        err_console().print(t("interrupted", lang))
+        sys.exit(130)
+    except LoyalsheetError as exc:
+        report_error(exc, lang)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console().print(t("interrupted", lang))
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence: a store manager never sees a traceback
+        if os.environ.get("LOYALSHEET_DEBUG"):
+            traceback.print_exc()
+        report_error(LoyalsheetError("internal_error", detail=f"{type(exc).__name__}: {exc}"), lang)
+        sys.exit(2)

@@ -1,0 +1,187 @@
+"""config.yaml: declared once as pydantic models, validated on load with the key and line of any error."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+
+from .errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Store(_Strict):
+    name: str = Field(min_length=1, description="Store name as typed in the Store column")
+    timezone: str = Field("Asia/Shanghai", description="IANA time zone, e.g. Asia/Shanghai")
+    region: str = Field("CN", description="Default phone region (ISO country code) for numbers typed without +")
+    currency: str = Field("CNY", description="ISO currency code")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{v}' is not a time zone: use a name such as Asia/Shanghai") from None
+        return v
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v: str) -> str:
+        v = v.upper()
+        if v not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"'{v}' is not a phone region: use a country code such as CN, HK or US")
+        return v
+
+
+class SmsChannel(_Strict):
+    provider: Literal["twilio"] = "twilio"
+    from_number: str = Field(description="The Twilio number or messaging service SID messages come from")
+    account_sid_env: str = Field("TWILIO_ACCOUNT_SID", description="Environment variable holding the account SID")
+    auth_token_env: str = Field("TWILIO_AUTH_TOKEN", description="Environment variable holding the auth token")
+
+
+class EmailChannel(_Strict):
+    host: str
+    port: int = 587
+    sender: str = Field(description="From address, e.g. shop@example.com")
+    username_env: str | None = Field("SMTP_USERNAME", description="Environment variable holding the login")
+    password_env: str | None = Field("SMTP_PASSWORD", description="Environment variable holding the password")
+    starttls: bool = True
+    ssl: bool = False
+
+
+class Channels(_Strict):
+    outbox: str = Field("outbox", description="Folder (relative to config.yaml) where messages go when no channel is set")
+    sms: SmsChannel | None = None
+    email: EmailChannel | None = None
+
+
+class Config(_Strict):
+    language: Literal["zh", "en"] = Field("zh", description="Language of the tool's own text")
+    workbook: str = Field("members.xlsx", description="The member file, relative to config.yaml")
+    header_style: Literal["zh-en", "en-zh", "zh", "en"] = Field(
+        "zh-en", description="Headers written by init: Chinese over English, English over Chinese, or one language"
+    )
+    stores: tuple[Store, ...] = Field(default_factory=lambda: (Store(name="Main"),), min_length=1)
+    channels: Channels = Field(default_factory=Channels)
+
+    # Where the file was loaded from; not a setting.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_stores(self) -> Config:
+        names = [s.name for s in self.stores]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"store names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    @property
+    def default_store(self) -> Store:
+        return self.stores[0]
+
+    @property
+    def region(self) -> str:
+        return self.default_store.region
+
+    @property
+    def workbook_path(self) -> Path:
+        return (self.base_dir / self.workbook).resolve()
+
+    def store(self, name: str | None) -> Store:
+        for s in self.stores:
+            if s.name == name:
+                return s
+        return self.default_store
+
+    @property
+    def store_names(self) -> frozenset[str]:
+        return frozenset(s.name for s in self.stores)
+
+
+def _line_of(doc: Any, loc: tuple[int | str, ...]) -> int | None:
+    """The 1-based line in config.yaml of the key at ``loc``, or of its nearest parent."""
+    line = None
+    node = doc
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            line = node.lc.key(part)[0] + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            line = node.lc.item(part)[0] + 1
+            node = node[part]
+        else:
+            break
+    return line
+
+
+def parse_config(text: str, base_dir: Path, filename: str = "config.yaml") -> Config:
+    yaml = YAML(typ="rt")
+    try:
+        doc = yaml.load(io.StringIO(text))
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else "?"
+        raise ConfigError("config_yaml", file=filename, line=line, detail=str(getattr(exc, "problem", exc))) from None
+    if doc is None:
+        doc = CommentedMap()
+    if not isinstance(doc, dict):
+        raise ConfigError("config_not_mapping", file=filename)
+    try:
+        return Config.model_validate({**_plain(doc), "base_dir": base_dir})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(p for p in err["loc"] if p not in ("function-after",))
+        key = ".".join(str(p) for p in loc) or "(top)"
+        line = _line_of(doc, loc)
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown setting (check the spelling against the example config.yaml)"
+        raise ConfigError("config_invalid", file=filename, line=line or "?", key=key, detail=msg) from None
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def load_config(path: Path) -> Config:
+    if path.is_dir():
+        path = path / "config.yaml"
+    if not path.exists():
+        raise ConfigError("config_missing", file=str(path))
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError("config_unreadable", file=str(path), detail=str(exc)) from None
+    return parse_config(text, path.parent.resolve(), str(path))
+
+
+def starter_config_text(workbook_name: str, language: str = "zh") -> str:
+    """A short config.yaml for a new member file; the example config.yaml documents every setting."""
+    store = "本店" if language == "zh" else "Main"
+    return f"""# loyalsheet settings. The example config.yaml in the loyalsheet folder documents every setting.
+language: {language}            # zh or en: the language of loyalsheet's own text
+workbook: {workbook_name}       # the member file, relative to this file
+stores:
+  - name: {store}               # as typed in the Store column
+    timezone: Asia/Shanghai
+    region: CN                  # phone numbers typed without + are read as numbers of this country
+    currency: CNY
+channels:
+  outbox: outbox                # messages are written here until SMS or e-mail is set up
+"""

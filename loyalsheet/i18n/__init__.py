@@ -1,0 +1,45 @@
+"""Message catalogs: every user-facing text in English and Chinese, looked up by key.
+
+Each ``catalog_*.py`` module in this package holds one area's messages as
+``MESSAGES = {key: {"en": ..., "zh": ...}}``; they are merged here once, at import.
+A key missing from one language falls back to the other, then to the key itself.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Any
+
+LANGUAGES = ("zh", "en")
+
+
+def _load() -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name.startswith("catalog_"):
+            module = importlib.import_module(f"{__name__}.{info.name}")
+            for key, texts in module.MESSAGES.items():
+                if key in merged:
+                    raise RuntimeError(f"message key {key!r} is defined twice (in {info.name})")
+                merged[key] = texts
+    return merged
+
+
+CATALOG: dict[str, dict[str, str]] = _load()
+
+
+def has(key: str) -> bool:
+    return key in CATALOG
+
+
+def t(key: str, lang: str = "zh", /, **params: Any) -> str:
+    """The text for ``key`` in ``lang`` with ``params`` filled in."""
+    texts = CATALOG.get(key)
+    if texts is None:
+        return key
+    text = texts.get(lang) or texts.get("en") or texts.get("zh") or key
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return text

@@ -1,0 +1,202 @@
+"""Plain, immutable rows of the member file and the problems found in them.
+
+Every record carries the sheet row it came from, so any later rule can point back at the cell.
+Money is ``Decimal``; days are ``date``. This module imports only the standard library.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Membership(enum.StrEnum):
+    SPEND = "spend"
+    PAID = "paid"
+    STORED_VALUE = "stored value"
+
+
+class TxnType(enum.StrEnum):
+    PURCHASE = "purchase"
+    TOP_UP = "top-up"
+    REDEMPTION = "redemption"
+    REFUND = "refund"
+    ANNUAL_FEE = "annual fee"
+    SESSION = "session"
+    ADJUSTMENT = "adjustment"
+
+
+class PaidWith(enum.StrEnum):
+    CASH = "cash"
+    CARD = "card"
+    STORED_VALUE = "stored value"
+    GIFT_CARD = "gift card"
+
+
+class Channel(enum.StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+    ALL = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class Birthday:
+    """A birthday as typed: the year may be unknown; ``lunar`` means month/day are Chinese lunar."""
+
+    month: int
+    day: int
+    year: int | None = None
+    lunar: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    row: int
+    member_id: str
+    name: str
+    joined: date | None
+    phone: str | None = None  # E.164
+    email: str | None = None
+    gender: str | None = None  # "F" / "M"
+    birthday: Birthday | None = None
+    store: str | None = None
+    membership: Membership = Membership.SPEND
+    paid_until: date | None = None
+    family_of: str | None = None
+    referred_by: str | None = None
+    sms_consent: bool | None = None  # None: blank, service messages only
+    email_consent: bool | None = None
+    language: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Txn:
+    row: int
+    day: date
+    member_id: str
+    type: TxnType
+    amount: Decimal | None = None
+    points: int | None = None
+    paid_with: PaidWith = PaidWith.CASH
+    gift_card: str | None = None
+    course_card: str | None = None
+    category: str | None = None
+    special_offer: bool = False
+    store: str | None = None
+    staff: str | None = None
+    note: str | None = None
+    at: datetime | None = None  # when a time of day was typed too
+
+
+@dataclass(frozen=True, slots=True)
+class GiftCard:
+    row: int
+    card_id: str
+    member_id: str
+    issued: date
+    value: Decimal
+    valid_months: int | None = None
+    friend_name: str | None = None
+    friend_phone: str | None = None
+    friend_registered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CourseCard:
+    row: int
+    card_id: str
+    member_id: str
+    service: str
+    sessions: int
+    price: Decimal | None
+    bought: date
+    valid_until: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    row: int
+    event_id: str
+    title: str
+    day: date
+    invite_days: int | None = None
+    audience: tuple[str, ...] = ("all",)
+    template: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallNote:
+    row: int
+    day: date
+    member_id: str
+    staff: str | None = None
+    outcome: str | None = None
+    note: str | None = None
+    next_call: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OptOut:
+    row: int
+    day: date | None
+    member_id: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    channel: Channel = Channel.ALL
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in the member file, located at a cell when it has one.
+
+    ``code`` names the kind of problem; the edges turn ``code`` and ``params`` into text in the
+    reader's language. ``sheet`` is the key of the sheet (e.g. ``members``) and ``column`` the key
+    of the column (e.g. ``phone``); the layout turns them into ``Members!C17``.
+    """
+
+    severity: Severity
+    code: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: Any = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SheetLayout:
+    """Where a sheet's columns were found: its real title and the column letter of each key."""
+
+    key: str
+    title: str
+    header_row: int
+    columns: Mapping[str, str]  # column key -> column letter
+    headers: Mapping[str, str]  # column key -> header text as typed
+    extra_headers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MemberFile:
+    """Everything read from one member file, plus where each sheet's columns are."""
+
+    path: str
+    members: tuple[Member, ...] = ()
+    txns: tuple[Txn, ...] = ()
+    gift_cards: tuple[GiftCard, ...] = ()
+    course_cards: tuple[CourseCard, ...] = ()
+    events: tuple[Event, ...] = ()
+    call_notes: tuple[CallNote, ...] = ()
+    opt_outs: tuple[OptOut, ...] = ()
+    layouts: Mapping[str, SheetLayout] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()  # problems found while reading cells

@@ -1,0 +1,119 @@
+"""Build new member files: the empty template (``init``) and books full of rows (``demo``).
+
+Only ever used to create a new file, never to re-save a manager's book. Uses openpyxl's write-only
+mode so a book of a million rows streams to disk in bounded memory.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .schema import CHOICES, SHEETS, Column, Sheet, bilingual_header, bilingual_title, column_letter
+
+_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "birthday": "yyyy-mm-dd", "money": "#,##0.00"}
+_HEADER_FILL = PatternFill("solid", fgColor="FCE4D6")
+_REQUIRED_FILL = PatternFill("solid", fgColor="F8CBAD")
+_YESNO = {"zh": ("是", "否"), "en": ("yes", "no")}
+_GENDER = {"zh": ("女", "男"), "en": ("F", "M")}
+_LAST_ROW = 1048576
+
+# The committed template (zh-en headers, zh drop-downs): `scripts/make_templates` rebuilds it with write_book.
+TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "members.xlsx"
+
+
+def _choice_words(name: str, lang: str) -> list[str]:
+    words = []
+    for canonical, aliases in CHOICES[name].items():
+        if lang == "zh":
+            zh = next((a for a in aliases if any("\u4e00" <= ch <= "\u9fff" for ch in a)), canonical)
+            words.append(zh)
+        else:
+            words.append(canonical)
+    return words
+
+
+def dropdown_words(column: Column, lang: str) -> list[str] | None:
+    """The drop-down list a column gets in a new book, in the book's language."""
+    if column.kind == "yesno":
+        return list(_YESNO[lang])
+    if column.kind == "gender":
+        return list(_GENDER[lang])
+    if column.kind.startswith("choice:"):
+        return _choice_words(column.kind.split(":", 1)[1], lang)
+    return None
+
+
+def _header_cells(ws: Any, sheet: Sheet, style: str) -> list[Any]:
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for column in sheet.columns:
+        cell = WriteOnlyCell(ws, value=bilingual_header(column, style))
+        cell.font = Font(bold=True)
+        cell.fill = _REQUIRED_FILL if column.required else _HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cells.append(cell)
+    return cells
+
+
+def _prepare_sheet(wb: Workbook, sheet: Sheet, style: str, lang: str) -> Any:
+    ws = wb.create_sheet(bilingual_title(sheet, style))
+    ws.freeze_panes = "B2" if sheet.key == "members" else "A2"
+    for idx, column in enumerate(sheet.columns):
+        letter = column_letter(idx)
+        dim = ws.column_dimensions[letter]
+        dim.width = column.width + (4 if style in ("zh-en", "en-zh") else 0)
+        fmt = _FORMATS.get(column.kind)
+        if fmt:
+            dim.number_format = fmt
+        words = dropdown_words(column, lang)
+        if words:
+            dv = DataValidation(type="list", formula1='"' + ",".join(words) + '"', allow_blank=True)
+            dv.error = "Choose from the list" if lang == "en" else "请从下拉列表中选择"
+            dv.showErrorMessage = False  # other spellings are accepted too; the list is a help, not a wall
+            dv.add(f"{letter}2:{letter}{_LAST_ROW}")
+            ws.data_validations.append(dv)
+    ws.row_dimensions[1].height = 32 if style in ("zh-en", "en-zh") else 18
+    ws.append(_header_cells(ws, sheet, style))
+    return ws
+
+
+def write_book(
+    path: Path,
+    rows: Mapping[str, Iterable[Sequence[Any]]] | None = None,
+    *,
+    header_style: str = "zh-en",
+    language: str = "zh",
+    progress: Callable[[str, int], None] | None = None,
+) -> None:
+    """Write a new member file with every sheet of the contract.
+
+    ``rows`` maps a sheet key (``members``, ``transactions``...) to rows whose values are in the
+    schema's column order. The file is written to a temporary name and moved into place, so a
+    half-written book never appears under ``path``.
+    """
+    rows = rows or {}
+    lang = "en" if header_style in ("en", "en-zh") and language == "en" else language
+    wb = Workbook(write_only=True)
+    for sheet in SHEETS:
+        ws = _prepare_sheet(wb, sheet, header_style, lang)
+        for n, row in enumerate(rows.get(sheet.key, ()), start=1):
+            ws.append(list(row))
+            if progress is not None and n % 10000 == 0:
+                progress(sheet.key, n)
+    fd, tmp = tempfile.mkstemp(prefix=".loyalsheet-", suffix=".xlsx", dir=str(path.parent))
+    os.close(fd)
+    try:
+        wb.save(tmp)  # a brand-new file: no manager's book is ever saved through openpyxl
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
