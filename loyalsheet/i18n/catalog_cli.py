@@ -50,11 +50,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Next: fill in the Members sheet, then run `loyalsheet check`.",
         "zh": "下一步：在“会员”表中登记会员，然后运行 `loyalsheet check`。",
     },
-    "demo_exists": {"en": "{path} already exists: the demo was not written", "zh": "{path} 已存在，没有写入演示数据"},
-    "demo_exists.hint": {
-        "en": "Choose an empty folder, or delete the old demo first.",
-        "zh": "请选择一个空文件夹，或先删除旧的演示数据。",
-    },
     "demo.writing": {"en": "Writing the demo store", "zh": "正在生成演示门店"},
     "demo.done": {
         "en": "Wrote a demo store in {dir}: {members} members, {txns} transactions ({file}, {config}).",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -158,95 +158,131 @@ def _locate_header(rows: list[list[Any]], sheet: Sheet) -> _Header:
     return best
 
 
-class _SheetReader:
-    """Types the cells of one sheet, collecting problems with their row and column."""
+_MISS = object()
+_CACHE_LIMIT = 200_000
 
-    def __init__(self, sheet: Sheet, header: _Header, first_row: int, first_col: int, region: str) -> None:
+
+def _converter(kind: str, region: str) -> Callable[[Any], Any]:
+    """The parser for a column kind; raises :class:`parse.CellError` for a value it cannot read."""
+    if kind.startswith("choice:"):
+        name = kind.split(":", 1)[1]
+        return lambda v: P.parse_choice(v, name)
+    table: dict[str, Callable[[Any], Any]] = {
+        "text": P.clean_text,
+        "id": P.parse_id,
+        "date": P.parse_date,
+        "datetime": P.parse_datetime,
+        "birthday": P.parse_birthday,
+        "money": P.parse_money,
+        "int": P.parse_int,
+        "phone": lambda v: P.parse_phone(v, region),
+        "email": P.parse_email,
+        "yesno": P.parse_yesno,
+        "gender": P.parse_gender,
+        "list": P.parse_list,
+    }
+    return table[kind]
+
+
+@dataclass
+class _Cell:
+    key: str
+    index: int
+    convert: Callable[[Any], Any]
+    required: bool
+    cache: dict[Any, Any] | None  # None for date columns: their values rarely repeat
+
+
+class _SheetReader:
+    """Types the cells of one sheet, collecting problems with their row and column.
+
+    Values repeat a great deal down a column (types, stores, member IDs, amounts), so each column
+    remembers what it made of a raw value; a million-row sheet is read in seconds.
+    """
+
+    def __init__(self, sheet: Sheet, header: _Header, region: str) -> None:
         self.sheet = sheet
-        self.index = header.index
-        self.first_row = first_row
-        self.first_col = first_col
-        self.region = region
+        self.cells = [
+            _Cell(col.key, header.index[col.key], _converter(col.kind, region), col.required,
+                  None if col.kind in ("date", "datetime", "birthday") else {})
+            for col in sheet.columns
+            if col.key in header.index
+        ]
+        self.absent = [col.key for col in sheet.columns if col.key not in header.index]
         self.problems: list[Problem] = []
         self.row_number = 0
-        self.row: list[Any] = []
-
-    def cell(self, key: str) -> Any:
-        i = self.index.get(key)
-        if i is None or i >= len(self.row):
-            return None
-        return self.row[i]
 
     def problem(self, code: str, key: str, value: Any = None, severity: Severity = Severity.ERROR, **params: Any) -> None:
         self.problems.append(Problem(severity, code, self.sheet.key, self.row_number, key, value, params))
 
-    def get(self, key: str, parser: Callable[[Any], Any], required: bool = False) -> Any:
-        raw = self.cell(key)
-        if P.is_blank(raw):
-            if required:
-                self.problem("required_missing", key, None)
+    def parse(self, row: list[Any], row_number: int) -> dict[str, Any] | None:
+        """Column key -> typed value (None when blank or unreadable); None for an empty row."""
+        n = len(row)
+        values: dict[str, Any] = dict.fromkeys(self.absent)
+        found: list[Problem] = []
+        blank = True
+        sheet_key = self.sheet.key
+        for cell in self.cells:
+            raw = row[cell.index] if cell.index < n else None
+            if raw is None or raw == "":
+                values[cell.key] = None
+                if cell.required:
+                    found.append(Problem(Severity.ERROR, "required_missing", sheet_key, row_number, cell.key))
+                continue
+            blank = False
+            cache = cell.cache
+            # True == 1 in a dict, so booleans bypass the cache
+            value = cache.get(raw, _MISS) if cache is not None and type(raw) is not bool else _MISS
+            if value is _MISS:
+                try:
+                    value = cell.convert(raw)
+                except P.CellError as err:
+                    value = err
+                if cache is not None and type(raw) is not bool and len(cache) < _CACHE_LIMIT:
+                    cache[raw] = value
+            if isinstance(value, P.CellError):
+                found.append(Problem(Severity.ERROR, value.code, sheet_key, row_number, cell.key, raw, value.params))
+                value = None
+            elif value is None and cell.required:
+                found.append(Problem(Severity.ERROR, "required_missing", sheet_key, row_number, cell.key))
+            values[cell.key] = value
+        if blank:
             return None
-        try:
-            return parser(raw)
-        except P.CellError as err:
-            self.problem(err.code, key, raw, **err.params)
-            return None
-
-    def text(self, key: str, required: bool = False) -> str | None:
-        value = P.clean_text(self.cell(key))
-        if value is None and required:
-            self.problem("required_missing", key, None)
-        return value
-
-    def ident(self, key: str, required: bool = False) -> str | None:
-        value = P.parse_id(self.cell(key))
-        if value is None and required:
-            self.problem("required_missing", key, None)
-        return value
-
-    def phone(self, key: str) -> str | None:
-        result: str | None = self.get(key, lambda v: P.parse_phone(v, self.region))
-        return result
-
-    def yesno(self, key: str) -> bool | None:
-        result: bool | None = self.get(key, P.parse_yesno)
-        return result
-
-    def choice(self, key: str, name: str, required: bool = False) -> str | None:
-        result: str | None = self.get(key, lambda v: P.parse_choice(v, name), required)
-        return result
+        self.row_number = row_number
+        self.problems.extend(found)
+        return values
 
 
-def _member(r: _SheetReader) -> Member | None:
-    member_id = r.ident("member_id", required=True)
-    name = r.text("name", required=True)
-    joined = r.get("joined", P.parse_date, required=True)
-    phone = r.phone("phone")
-    email = r.get("email", P.parse_email)
-    lunar = bool(r.yesno("lunar_birthday"))
-    birthday = r.get("birthday", lambda v: P.parse_birthday(v, lunar))
-    membership = r.choice("membership", "membership")
-    language = r.choice("language", "language")
+def _member(r: _SheetReader, v: dict[str, Any]) -> Member | None:
+    member_id = v["member_id"]
     if member_id is None:
         return None
+    birthday = v["birthday"]
+    if birthday is not None and v["lunar_birthday"]:
+        if birthday.day > 30:
+            r.problem("lunar_day_impossible", "birthday", f"{birthday.month}/{birthday.day}")
+            birthday = None
+        else:
+            birthday = replace(birthday, lunar=True)
+    membership = v["membership"]
     return Member(
         row=r.row_number,
         member_id=member_id,
-        name=name or "",
-        joined=joined,
-        phone=phone,
-        email=email,
-        gender=r.get("gender", P.parse_gender),
+        name=v["name"] or "",
+        joined=v["joined"],
+        phone=v["phone"],
+        email=v["email"],
+        gender=v["gender"],
         birthday=birthday,
-        store=r.text("store"),
+        store=v["store"],
         membership=Membership(membership) if membership else Membership.SPEND,
-        paid_until=r.get("paid_until", P.parse_date),
-        family_of=r.ident("family_of"),
-        referred_by=r.ident("referred_by"),
-        sms_consent=r.yesno("sms_consent"),
-        email_consent=r.yesno("email_consent"),
-        language=language,
-        notes=r.text("notes"),
+        paid_until=v["paid_until"],
+        family_of=v["family_of"],
+        referred_by=v["referred_by"],
+        sms_consent=v["sms_consent"],
+        email_consent=v["email_consent"],
+        language=v["language"],
+        notes=v["notes"],
     )
 
 
@@ -254,106 +290,80 @@ _TXN_TYPE = {t.value: t for t in TxnType}
 _PAID_WITH = {p.value: p for p in PaidWith}
 
 
-def _txn(r: _SheetReader) -> Txn | None:
-    when = r.get("date", P.parse_datetime, required=True)
-    member_id = r.ident("member_id", required=True)
-    type_name = r.choice("type", "txn_type", required=True)
-    amount = r.get("amount", P.parse_money)
-    points = r.get("points", P.parse_int)
-    paid_with = r.choice("paid_with", "paid_with")
-    special = r.yesno("special_offer")
+def _txn(r: _SheetReader, v: dict[str, Any]) -> Txn | None:
+    when = v["date"]
+    member_id = v["member_id"]
+    type_name = v["type"]
     if when is None or member_id is None or type_name is None:
         return None
-    at = when if isinstance(when, datetime) else None
+    paid_with = v["paid_with"]
+    is_dt = isinstance(when, datetime)
     return Txn(
         row=r.row_number,
-        day=when.date() if isinstance(when, datetime) else when,
+        day=when.date() if is_dt else when,
         member_id=member_id,
         type=_TXN_TYPE[type_name],
-        amount=amount,
-        points=points,
+        amount=v["amount"],
+        points=v["points"],
         paid_with=_PAID_WITH[paid_with] if paid_with else PaidWith.CASH,
-        gift_card=r.ident("gift_card"),
-        course_card=r.ident("course_card"),
-        category=r.text("category"),
-        special_offer=bool(special),
-        store=r.text("store"),
-        staff=r.text("staff"),
-        note=r.text("note"),
-        at=at if at is not None and (at.hour or at.minute or at.second) else None,
+        gift_card=v["gift_card"],
+        course_card=v["course_card"],
+        category=v["category"],
+        special_offer=bool(v["special_offer"]),
+        store=v["store"],
+        staff=v["staff"],
+        note=v["note"],
+        at=when if is_dt and (when.hour or when.minute or when.second) else None,
     )
 
 
-def _gift_card(r: _SheetReader) -> GiftCard | None:
-    card_id = r.ident("card_id", required=True)
-    member_id = r.ident("member_id", required=True)
-    issued = r.get("issued", P.parse_date, required=True)
-    value = r.get("value", P.parse_money, required=True)
-    valid_months = r.get("valid_months", P.parse_int)
-    friend_phone = r.phone("friend_phone")
-    registered = r.yesno("friend_registered")
-    if card_id is None or member_id is None or issued is None or value is None:
+def _gift_card(r: _SheetReader, v: dict[str, Any]) -> GiftCard | None:
+    if v["card_id"] is None or v["member_id"] is None or v["issued"] is None or v["value"] is None:
         return None
     return GiftCard(
         row=r.row_number,
-        card_id=card_id,
-        member_id=member_id,
-        issued=issued,
-        value=value,
-        valid_months=valid_months,
-        friend_name=r.text("friend_name"),
-        friend_phone=friend_phone,
-        friend_registered=bool(registered),
+        card_id=v["card_id"],
+        member_id=v["member_id"],
+        issued=v["issued"],
+        value=v["value"],
+        valid_months=v["valid_months"],
+        friend_name=v["friend_name"],
+        friend_phone=v["friend_phone"],
+        friend_registered=bool(v["friend_registered"]),
     )
 
 
-def _course_card(r: _SheetReader) -> CourseCard | None:
-    card_id = r.ident("card_id", required=True)
-    member_id = r.ident("member_id", required=True)
-    service = r.text("service", required=True)
-    sessions = r.get("sessions", P.parse_int, required=True)
-    price = r.get("price", P.parse_money)
-    bought = r.get("bought", P.parse_date, required=True)
-    valid_until = r.get("valid_until", P.parse_date)
-    if card_id is None or member_id is None or sessions is None or bought is None:
+def _course_card(r: _SheetReader, v: dict[str, Any]) -> CourseCard | None:
+    if v["card_id"] is None or v["member_id"] is None or v["sessions"] is None or v["bought"] is None:
         return None
-    return CourseCard(r.row_number, card_id, member_id, service or "", sessions, price, bought, valid_until)
+    return CourseCard(r.row_number, v["card_id"], v["member_id"], v["service"] or "", v["sessions"], v["price"],
+                      v["bought"], v["valid_until"])
 
 
-def _event(r: _SheetReader) -> Event | None:
-    event_id = r.ident("event_id", required=True)
-    title = r.text("title", required=True)
-    day = r.get("date", P.parse_date, required=True)
-    invite_days = r.get("invite_days", P.parse_int)
-    if event_id is None or day is None:
+def _event(r: _SheetReader, v: dict[str, Any]) -> Event | None:
+    if v["event_id"] is None or v["date"] is None:
         return None
-    audience = P.parse_list(r.cell("audience")) or ("all",)
-    return Event(r.row_number, event_id, title or "", day, invite_days, audience, r.text("template"))
+    return Event(r.row_number, v["event_id"], v["title"] or "", v["date"], v["invite_days"], v["audience"] or ("all",),
+                 v["template"])
 
 
-def _call_note(r: _SheetReader) -> CallNote | None:
-    day = r.get("date", P.parse_date, required=True)
-    member_id = r.ident("member_id", required=True)
-    next_call = r.get("next_call", P.parse_date)
-    if day is None or member_id is None:
+def _call_note(r: _SheetReader, v: dict[str, Any]) -> CallNote | None:
+    if v["date"] is None or v["member_id"] is None:
         return None
-    return CallNote(r.row_number, day, member_id, r.text("staff"), r.text("outcome"), r.text("note"), next_call)
+    return CallNote(r.row_number, v["date"], v["member_id"], v["staff"], v["outcome"], v["note"], v["next_call"])
 
 
-def _opt_out(r: _SheetReader) -> OptOut | None:
-    day = r.get("date", P.parse_date)
-    member_id = r.ident("member_id")
-    phone = r.phone("phone")
-    email = r.get("email", P.parse_email)
-    channel = r.choice("channel", "channel")
-    if member_id is None and phone is None and email is None:
-        if all(P.is_blank(r.cell(k)) for k in ("member_id", "phone", "email")):
+def _opt_out(r: _SheetReader, v: dict[str, Any]) -> OptOut | None:
+    if v["member_id"] is None and v["phone"] is None and v["email"] is None:
+        if not any(p.row == r.row_number and p.sheet == "opt_outs" for p in r.problems[-3:]):
             r.problem("optout_no_contact", "member_id", None)
         return None
-    return OptOut(r.row_number, day, member_id, phone, email, Channel(channel) if channel else Channel.ALL, r.text("source"))
+    channel = v["channel"]
+    return OptOut(r.row_number, v["date"], v["member_id"], v["phone"], v["email"],
+                  Channel(channel) if channel else Channel.ALL, v["source"])
 
 
-_BUILDERS: dict[str, Callable[[_SheetReader], Any]] = {
+_BUILDERS: dict[str, Callable[[_SheetReader, dict[str, Any]], Any]] = {
     "members": _member,
     "transactions": _txn,
     "gift_cards": _gift_card,
@@ -403,7 +413,7 @@ def _read_sheet(
         headers=header.texts,
         extra_headers=tuple(header.extras),
     )
-    reader = _SheetReader(sheet, header, start_row, start_col, region)
+    reader = _SheetReader(sheet, header, region)
     for key, col in header.duplicates:
         reader.problems.append(
             Problem(Severity.WARNING, "header_duplicate", sheet.key, header_abs, key, None,
@@ -411,24 +421,20 @@ def _read_sheet(
         )
     build = _BUILDERS[sheet.key]
     records: list[Any] = []
-    used = list(header.index.values())
-    width = max(used) + 1 if used else 0
-
-    def rows_after_header() -> Iterator[tuple[int, list[Any]]]:
-        for i, row in enumerate(head[header.row_index + 1:], start=header.row_index + 1):
-            yield i, row
-        for i, row in enumerate(rows_iter, start=len(head)):
-            yield i, row
-
-    for i, row in rows_after_header():
-        cells = row[:width]
-        if all(c is None or c == "" or (isinstance(c, str) and not c.strip()) for c in cells):
-            continue
-        reader.row_number = start_row + i + 1
-        reader.row = cells
-        record = build(reader)
-        if record is not None:
-            records.append(record)
+    parse_row = reader.parse
+    first = header.row_index + 1
+    for i, row in enumerate(head[first:], start=first):
+        values = parse_row(row, start_row + i + 1)
+        if values is not None:
+            record = build(reader, values)
+            if record is not None:
+                records.append(record)
+    for i, row in enumerate(rows_iter, start=len(head)):
+        values = parse_row(row, start_row + i + 1)
+        if values is not None:
+            record = build(reader, values)
+            if record is not None:
+                records.append(record)
         if progress is not None and i % 20000 == 0:
             progress(sheet.key, i, total)
     if progress is not None:
