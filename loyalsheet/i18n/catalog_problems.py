@@ -164,7 +164,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "gender_unreadable": {"en": "not a gender", "zh": "无法识别性别"},
     "gender_unreadable.hint": {"en": "Write F or M (女 / 男), or leave it blank.", "zh": "请填“女”或“男”（F / M），或留空。"},
     "choice_unknown": {"en": "not one of the allowed values", "zh": "不是允许的取值"},
-    "choice_unknown.hint": {"en": "Use one of: {choices}.", "zh": "请使用以下之一：{choices}。"},
+    "choice_unknown.hint": {"en": "Use one of: {choices}.", "zh": "请使用以下之一：{choices_zh}。"},
     "header_duplicate": {"en": "this column appears twice (again in column {other})", "zh": "这一列出现了两次（另见 {other} 列）"},
     "header_duplicate.hint": {
         "en": "Only the first is read; rename or remove the other one.",

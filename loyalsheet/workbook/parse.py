@@ -273,7 +273,9 @@ def parse_choice(value: object, name: str) -> str | None:
     table = _choice_table(name)
     found = table.get(s) or table.get(s.replace(" ", "").replace("-", ""))
     if found is None:
-        raise CellError("choice_unknown", choices=", ".join(CHOICES[name]))
+        chinese = [next((w for w in words if any("\u4e00" <= ch <= "\u9fff" for ch in w)), c)
+                   for c, words in CHOICES[name].items()]
+        raise CellError("choice_unknown", choices=", ".join(CHOICES[name]), choices_zh="、".join(chinese))
     return found
 
 

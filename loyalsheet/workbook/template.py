@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +92,7 @@ def write_book(
     *,
     header_style: str = "zh-en",
     language: str = "zh",
-    progress: Callable[[str, int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> None:
     """Write a new member file with every sheet of the contract.
 
@@ -105,14 +105,19 @@ def write_book(
     wb = Workbook(write_only=True)
     for sheet in SHEETS:
         ws = _prepare_sheet(wb, sheet, header_style, lang)
-        for n, row in enumerate(rows.get(sheet.key, ()), start=1):
+        sheet_rows = rows.get(sheet.key, ())
+        total = len(sheet_rows) if isinstance(sheet_rows, Sized) else 0
+        for n, row in enumerate(sheet_rows, start=1):
             ws.append(list(row))
             if progress is not None and n % 10000 == 0:
-                progress(sheet.key, n)
+                progress(sheet.key, n, max(total, n))
     fd, tmp = tempfile.mkstemp(prefix=".loyalsheet-", suffix=".xlsx", dir=str(path.parent))
     os.close(fd)
     try:
         wb.save(tmp)  # a brand-new file: no manager's book is ever saved through openpyxl
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a new workbook gets the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
