@@ -187,7 +187,8 @@ def _converter(kind: str, region: str) -> Callable[[Any], Any]:
 @dataclass
 class _Cell:
     key: str
-    index: int
+    pos: int  # position in the schema's column order
+    index: int  # column index in the sheet
     convert: Callable[[Any], Any]
     required: bool
     cache: dict[Any, Any] | None  # None for date columns: their values rarely repeat
@@ -203,29 +204,28 @@ class _SheetReader:
     def __init__(self, sheet: Sheet, header: _Header, region: str) -> None:
         self.sheet = sheet
         self.cells = [
-            _Cell(col.key, header.index[col.key], _converter(col.kind, region), col.required,
+            _Cell(col.key, pos, header.index[col.key], _converter(col.kind, region), col.required,
                   None if col.kind in ("date", "datetime", "birthday") else {})
-            for col in sheet.columns
+            for pos, col in enumerate(sheet.columns)
             if col.key in header.index
         ]
-        self.absent = [col.key for col in sheet.columns if col.key not in header.index]
+        self.width = len(sheet.columns)
         self.problems: list[Problem] = []
         self.row_number = 0
 
     def problem(self, code: str, key: str, value: Any = None, severity: Severity = Severity.ERROR, **params: Any) -> None:
         self.problems.append(Problem(severity, code, self.sheet.key, self.row_number, key, value, params))
 
-    def parse(self, row: list[Any], row_number: int) -> dict[str, Any] | None:
-        """Column key -> typed value (None when blank or unreadable); None for an empty row."""
+    def parse(self, row: list[Any], row_number: int) -> list[Any] | None:
+        """Typed values in the schema's column order (None when blank, absent or unreadable); None for an empty row."""
         n = len(row)
-        values: dict[str, Any] = dict.fromkeys(self.absent)
+        values: list[Any] = [None] * self.width
         found: list[Problem] = []
         blank = True
         sheet_key = self.sheet.key
         for cell in self.cells:
             raw = row[cell.index] if cell.index < n else None
             if raw is None or raw == "":
-                values[cell.key] = None
                 if cell.required:
                     found.append(Problem(Severity.ERROR, "required_missing", sheet_key, row_number, cell.key))
                 continue
@@ -245,7 +245,7 @@ class _SheetReader:
                 value = None
             elif value is None and cell.required:
                 found.append(Problem(Severity.ERROR, "required_missing", sheet_key, row_number, cell.key))
-            values[cell.key] = value
+            values[cell.pos] = value
         if blank:
             return None
         self.row_number = row_number
@@ -253,117 +253,114 @@ class _SheetReader:
         return values
 
 
-def _member(r: _SheetReader, v: dict[str, Any]) -> Member | None:
-    member_id = v["member_id"]
+def _member(r: _SheetReader, v: list[Any]) -> Member | None:
+    (member_id, name, phone, email, gender, birthday, lunar, joined, store, membership, paid_until, family_of,
+     referred_by, sms_consent, email_consent, language, notes) = v
     if member_id is None:
         return None
-    birthday = v["birthday"]
-    if birthday is not None and v["lunar_birthday"]:
+    if birthday is not None and lunar:
         if birthday.day > 30:
             r.problem("lunar_day_impossible", "birthday", f"{birthday.month}/{birthday.day}")
             birthday = None
         else:
             birthday = replace(birthday, lunar=True)
-    membership = v["membership"]
     return Member(
         row=r.row_number,
         member_id=member_id,
-        name=v["name"] or "",
-        joined=v["joined"],
-        phone=v["phone"],
-        email=v["email"],
-        gender=v["gender"],
+        name=name or "",
+        joined=joined,
+        phone=phone,
+        email=email,
+        gender=gender,
         birthday=birthday,
-        store=v["store"],
+        store=store,
         membership=Membership(membership) if membership else Membership.SPEND,
-        paid_until=v["paid_until"],
-        family_of=v["family_of"],
-        referred_by=v["referred_by"],
-        sms_consent=v["sms_consent"],
-        email_consent=v["email_consent"],
-        language=v["language"],
-        notes=v["notes"],
+        paid_until=paid_until,
+        family_of=family_of,
+        referred_by=referred_by,
+        sms_consent=sms_consent,
+        email_consent=email_consent,
+        language=language,
+        notes=notes,
     )
 
 
 _TXN_TYPE = {t.value: t for t in TxnType}
 _PAID_WITH = {p.value: p for p in PaidWith}
+_CASH = PaidWith.CASH
 
 
-def _txn(r: _SheetReader, v: dict[str, Any]) -> Txn | None:
-    when = v["date"]
-    member_id = v["member_id"]
-    type_name = v["type"]
+def _txn(r: _SheetReader, v: list[Any]) -> Txn | None:
+    when, member_id, type_name, amount, points, paid_with, gift_card, course_card, category, special, store, staff, \
+        note = v
     if when is None or member_id is None or type_name is None:
         return None
-    paid_with = v["paid_with"]
-    is_dt = isinstance(when, datetime)
-    return Txn(
-        row=r.row_number,
-        day=when.date() if is_dt else when,
-        member_id=member_id,
-        type=_TXN_TYPE[type_name],
-        amount=v["amount"],
-        points=v["points"],
-        paid_with=_PAID_WITH[paid_with] if paid_with else PaidWith.CASH,
-        gift_card=v["gift_card"],
-        course_card=v["course_card"],
-        category=v["category"],
-        special_offer=bool(v["special_offer"]),
-        store=v["store"],
-        staff=v["staff"],
-        note=v["note"],
-        at=when if is_dt and (when.hour or when.minute or when.second) else None,
-    )
+    if isinstance(when, datetime):
+        day = when.date()
+        at = when if (when.hour or when.minute or when.second) else None
+    else:
+        day, at = when, None
+    return Txn(r.row_number, day, member_id, _TXN_TYPE[type_name], amount, points,
+               _PAID_WITH[paid_with] if paid_with else _CASH, gift_card, course_card, category, bool(special), store,
+               staff, note, at)
 
 
-def _gift_card(r: _SheetReader, v: dict[str, Any]) -> GiftCard | None:
-    if v["card_id"] is None or v["member_id"] is None or v["issued"] is None or v["value"] is None:
+def _gift_card(r: _SheetReader, v: list[Any]) -> GiftCard | None:
+    card_id, member_id, issued, value, valid_months, friend_name, friend_phone, registered = v
+    if card_id is None or member_id is None or issued is None or value is None:
         return None
-    return GiftCard(
-        row=r.row_number,
-        card_id=v["card_id"],
-        member_id=v["member_id"],
-        issued=v["issued"],
-        value=v["value"],
-        valid_months=v["valid_months"],
-        friend_name=v["friend_name"],
-        friend_phone=v["friend_phone"],
-        friend_registered=bool(v["friend_registered"]),
-    )
+    return GiftCard(r.row_number, card_id, member_id, issued, value, valid_months, friend_name, friend_phone,
+                    bool(registered))
 
 
-def _course_card(r: _SheetReader, v: dict[str, Any]) -> CourseCard | None:
-    if v["card_id"] is None or v["member_id"] is None or v["sessions"] is None or v["bought"] is None:
+def _course_card(r: _SheetReader, v: list[Any]) -> CourseCard | None:
+    card_id, member_id, service, sessions, price, bought, valid_until = v
+    if card_id is None or member_id is None or sessions is None or bought is None:
         return None
-    return CourseCard(r.row_number, v["card_id"], v["member_id"], v["service"] or "", v["sessions"], v["price"],
-                      v["bought"], v["valid_until"])
+    return CourseCard(r.row_number, card_id, member_id, service or "", sessions, price, bought, valid_until)
 
 
-def _event(r: _SheetReader, v: dict[str, Any]) -> Event | None:
-    if v["event_id"] is None or v["date"] is None:
+def _event(r: _SheetReader, v: list[Any]) -> Event | None:
+    event_id, title, day, invite_days, audience, template = v
+    if event_id is None or day is None:
         return None
-    return Event(r.row_number, v["event_id"], v["title"] or "", v["date"], v["invite_days"], v["audience"] or ("all",),
-                 v["template"])
+    return Event(r.row_number, event_id, title or "", day, invite_days, audience or ("all",), template)
 
 
-def _call_note(r: _SheetReader, v: dict[str, Any]) -> CallNote | None:
-    if v["date"] is None or v["member_id"] is None:
+def _call_note(r: _SheetReader, v: list[Any]) -> CallNote | None:
+    day, member_id, staff, outcome, note, next_call = v
+    if day is None or member_id is None:
         return None
-    return CallNote(r.row_number, v["date"], v["member_id"], v["staff"], v["outcome"], v["note"], v["next_call"])
+    return CallNote(r.row_number, day, member_id, staff, outcome, note, next_call)
 
 
-def _opt_out(r: _SheetReader, v: dict[str, Any]) -> OptOut | None:
-    if v["member_id"] is None and v["phone"] is None and v["email"] is None:
+def _opt_out(r: _SheetReader, v: list[Any]) -> OptOut | None:
+    day, member_id, phone, email, channel, source = v
+    if member_id is None and phone is None and email is None:
         if not any(p.row == r.row_number and p.sheet == "opt_outs" for p in r.problems[-3:]):
             r.problem("optout_no_contact", "member_id", None)
         return None
-    channel = v["channel"]
-    return OptOut(r.row_number, v["date"], v["member_id"], v["phone"], v["email"],
-                  Channel(channel) if channel else Channel.ALL, v["source"])
+    return OptOut(r.row_number, day, member_id, phone, email, Channel(channel) if channel else Channel.ALL, source)
 
 
-_BUILDERS: dict[str, Callable[[_SheetReader, dict[str, Any]], Any]] = {
+# The builders unpack values in the schema's column order; this keeps the two in step.
+_ORDER = {
+    "members": "member_id name phone email gender birthday lunar_birthday joined store membership paid_until "
+               "family_of referred_by sms_consent email_consent language notes",
+    "transactions": "date member_id type amount points paid_with gift_card course_card category special_offer store "
+                    "staff note",
+    "gift_cards": "card_id member_id issued value valid_months friend_name friend_phone friend_registered",
+    "course_cards": "card_id member_id service sessions price bought valid_until",
+    "events": "event_id title date invite_days audience template",
+    "call_notes": "date member_id staff outcome note next_call",
+    "opt_outs": "date member_id phone email channel source",
+}
+for _sheet in SHEETS:
+    if [c.key for c in _sheet.columns] != _ORDER[_sheet.key].split():
+        raise RuntimeError(f"reader builders are out of step with the schema of {_sheet.key}")
+
+
+_BUILDERS: dict[str, Callable[[_SheetReader, list[Any]], Any]] = {
     "members": _member,
     "transactions": _txn,
     "gift_cards": _gift_card,
