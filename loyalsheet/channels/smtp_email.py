@@ -1,0 +1,273 @@
+"""E-mail over SMTP, built with the standard library's ``email`` package and sent with ``smtplib``.
+
+Why not yagmail (the design's first choice)? Checked against yagmail 0.16.0:
+
+- Its text/plain part is not plain text: it is the HTML source (and plain text given to it gets every
+  newline turned into ``<br>``), and there is no way to pass a separate plain-text alternative. A good
+  e-mail needs a real ``multipart/alternative``: readable text and HTML. (tests/test_channels.py checks
+  this is still so.)
+- ``yagmail.SMTP.send`` connects and logs in again for every message; reusing one connection means
+  calling its private ``_attempt_send``.
+- On a dropped connection it silently reconnects and sends the same message again (up to three times,
+  sleeping 3, 6, 9 s) and then returns False instead of raising. A drop after the message's final dot
+  may mean the server already took it: resending there is exactly the duplicate the ledger exists to
+  prevent, and a False return hides the doubt the ledger must record as ``unknown``.
+- Its default Message-ID repeats for the same from/to/subject, and it runs every body through premailer.
+
+So this channel speaks SMTP itself: MAIL, RCPT and DATA step by step on one kept-open connection, which
+tells exactly when a failure means "certainly not sent" (before DATA's final reply was awaited) and when
+it means "may have been sent" (the connection broke while waiting for it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+from collections.abc import Collection, Mapping
+from email.header import Header
+from email.message import EmailMessage, Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import SMTPUTF8, compat32
+from email.utils import formataddr, formatdate, make_msgid
+
+from ..config import EmailChannel
+from ..errors import LoyalsheetError
+from ..ledger import Entry, OutgoingMessage
+from .base import ChannelDown, PermanentError, RetryableError, SendResult
+
+_WIRE = compat32.clone(linesep="\r\n")  # made once: cloning a policy per message costs more than the message
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2] or "localhost"
+
+
+def build_email(msg: OutgoingMessage, sender: str, *, sender_name: str | None = None) -> Message:
+    """The MIME message for ``msg``: text/plain, plus text/html as an alternative when there is HTML.
+
+    Every message gets its own Message-ID (``make_msgid`` with the sender's domain, so no DNS lookup).
+    Marketing mail always carries ``List-Unsubscribe`` (the message's own value, else a mailto: to the
+    sender); service mail carries it when the message has one.
+
+    Built with the classic ``email.mime`` classes: four times faster than ``EmailMessage`` with the
+    modern policy (0.8 ms against 3.3 ms a message, measured), which matters at 10,000 messages.
+    Addresses that are not ASCII need the modern policy (SMTPUTF8) and take that path.
+    """
+    unsubscribe = msg.list_unsubscribe
+    if unsubscribe is None and msg.kind == "marketing":
+        unsubscribe = f"<mailto:{sender}?subject=unsubscribe>"
+    headers: list[tuple[str, str]] = [("To", msg.to), ("Date", formatdate(usegmt=True)),
+                                      ("Message-ID", make_msgid(idstring=msg.campaign[:20] or None,
+                                                                domain=_domain(sender)))]
+    if unsubscribe:
+        headers.append(("List-Unsubscribe", unsubscribe))
+    subject = " ".join((msg.subject or "").split())  # a line break typed in a cell must not end the header
+    if sender_name:
+        sender_name = " ".join(sender_name.split())
+    if not (msg.to + sender).isascii():
+        em = EmailMessage(policy=SMTPUTF8)
+        em["From"] = formataddr((sender_name, sender)) if sender_name else sender
+        em["Subject"] = subject
+        for name, value in headers:
+            em[name] = value
+        em.set_content(msg.body, subtype="plain")
+        if msg.html:
+            em.add_alternative(msg.html, subtype="html")
+        return em
+    plain = _text_part(msg.body, "plain")
+    mime: Message = plain
+    if msg.html:
+        mime = MIMEMultipart("alternative", _subparts=[plain, _text_part(msg.html, "html")])
+    mime["From"] = formataddr((sender_name, sender), charset="utf-8") if sender_name else sender
+    mime["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode()
+    for name, value in headers:
+        mime[name] = value
+    return mime
+
+
+def _text_part(text: str, subtype: str) -> MIMEText:
+    """7bit when the text is ASCII with short lines (readable as it travels), else UTF-8 in base64."""
+    if text.isascii() and all(len(line) <= 900 for line in text.splitlines()):
+        return MIMEText(text, subtype, "us-ascii")
+    return MIMEText(text, subtype, "utf-8")
+
+
+def email_bytes(mime: Message) -> bytes:
+    """The message as it goes on the wire (or into an .eml file), lines ending in CRLF."""
+    if isinstance(mime, EmailMessage):
+        return mime.as_bytes()
+    return mime.as_bytes(policy=_WIRE)
+
+
+def _reply(resp: bytes | str) -> str:
+    return resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)
+
+
+class SmtpEmail:
+    """The e-mail channel: one SMTP connection, opened on the first message and kept for the batch."""
+
+    provider = "smtp"
+    can_find_sent = False
+
+    def __init__(self, host: str, port: int, sender: str, *, username: str | None = None,
+                 password: str | None = None, starttls: bool = True, use_ssl: bool = False,
+                 timeout: float = 30.0, sender_name: str | None = None) -> None:
+        self.host, self.port, self.sender = host, port, sender
+        self.username, self.password = username, password
+        self.starttls, self.use_ssl, self.timeout = starttls, use_ssl, timeout
+        self.sender_name = sender_name
+        self._smtp: smtplib.SMTP | None = None
+        self.connections = 0  # how many times a connection was opened (one per batch when all is well)
+
+    @classmethod
+    def from_config(cls, settings: EmailChannel, environ: Mapping[str, str], *, sender_name: str | None = None,
+                    timeout: float = 30.0) -> SmtpEmail:
+        """Build from config.yaml's ``channels.email``; login and password come from the named variables.
+
+        Set ``username_env: null`` (and ``password_env: null``) for a server that takes mail without a login.
+        """
+        username = password = None
+        if settings.username_env:
+            username = environ.get(settings.username_env, "").strip()
+            if not username:
+                raise LoyalsheetError("send.env_missing", var=settings.username_env,
+                                      setting="channels.email.username_env")
+        if settings.password_env:
+            password = environ.get(settings.password_env, "")
+            if not password:
+                raise LoyalsheetError("send.env_missing", var=settings.password_env,
+                                      setting="channels.email.password_env")
+        return cls(settings.host, settings.port, settings.sender, username=username, password=password,
+                   starttls=settings.starttls, use_ssl=settings.ssl, timeout=timeout, sender_name=sender_name)
+
+    # ----------------------------------------------------------------- connection
+
+    def _connect(self) -> smtplib.SMTP:
+        """Open and log in; every failure here is before any message went out."""
+        where = f"{self.host}:{self.port}"
+        smtp: smtplib.SMTP | None = None
+        try:
+            if self.use_ssl:
+                smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
+                                        context=ssl.create_default_context())
+            else:
+                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            smtp.ehlo()
+            if self.starttls and not self.use_ssl:
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if self.username is not None and self.password is not None:
+                smtp.login(self.username, self.password)
+        except smtplib.SMTPAuthenticationError as exc:
+            _quietly_close(smtp)
+            raise ChannelDown("auth", f"smtp-{exc.smtp_code}", f"{where} refused the login: "
+                              f"{_reply(exc.smtp_error)}") from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            _quietly_close(smtp)
+            raise ChannelDown("config", "smtp-unsupported", f"{where}: {exc}") from exc
+        except (smtplib.SMTPException, ssl.SSLError) as exc:
+            _quietly_close(smtp)
+            raise ChannelDown("config", "smtp-connect", f"{where}: {exc}") from exc
+        except TimeoutError as exc:
+            _quietly_close(smtp)
+            raise ChannelDown("timeout", "connect-timeout", f"{where} did not answer: {exc}") from exc
+        except OSError as exc:
+            _quietly_close(smtp)
+            raise ChannelDown("unreachable", "connect", f"cannot connect to {where}: {exc}") from exc
+        self.connections += 1
+        return smtp
+
+    def _drop(self) -> None:
+        _quietly_close(self._smtp)
+        self._smtp = None
+
+    # ----------------------------------------------------------------- sending
+
+    def send(self, msg: OutgoingMessage) -> SendResult:
+        """Send over the kept connection; reconnect once if it went stale before anything was sent."""
+        em = build_email(msg, self.sender, sender_name=self.sender_name)
+        payload = email_bytes(em)
+        utf8 = not (msg.to + self.sender).isascii()
+        for attempt in (1, 2):
+            if self._smtp is None:
+                self._smtp = self._connect()
+            smtp = self._smtp
+            try:
+                self._envelope(smtp, msg.to, utf8)
+                break
+            except (smtplib.SMTPServerDisconnected, OSError) as exc:
+                # Nothing was sent: the server closed an idle connection, or went away. Try a fresh one.
+                self._drop()
+                if attempt == 2:
+                    raise ChannelDown("unreachable", "disconnected",
+                                      f"{self.host}:{self.port} closed the connection: {exc}") from exc
+        try:
+            code, resp = smtp.data(payload)
+        except smtplib.SMTPDataError as exc:  # DATA itself refused: the message was not transmitted
+            self._reset()
+            raise self._refused(exc.smtp_code, exc.smtp_error, "data") from exc
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            # The message may be complete at the server and only the reply lost: we cannot know.
+            self._drop()
+            raise RetryableError("disconnected-in-data", f"the connection broke while sending: {exc}",
+                                 maybe_sent=True) from exc
+        if code != 250:
+            self._reset()
+            raise self._refused(code, resp, "data")
+        return SendResult(str(em["Message-ID"]))
+
+    def _envelope(self, smtp: smtplib.SMTP, to: str, utf8: bool) -> None:
+        options: list[str] = []
+        if utf8:
+            if not smtp.has_extn("smtputf8"):
+                raise PermanentError("smtputf8", f"{self.host} cannot take the non-ASCII address {to}")
+            options = ["SMTPUTF8", "BODY=8BITMIME"]
+        code, resp = smtp.mail(self.sender, options)
+        if code != 250:
+            self._reset()
+            if 500 <= code < 600:
+                raise ChannelDown("config", f"smtp-{code}", f"{self.host} refused the sender {self.sender}: "
+                                  f"{_reply(resp)}")
+            raise self._refused(code, resp, "mail")
+        code, resp = smtp.rcpt(to)
+        if code not in (250, 251):
+            self._reset()
+            raise self._refused(code, resp, "rcpt")
+
+    def _refused(self, code: int, resp: bytes | str, stage: str) -> Exception:
+        """The server answered no: 4xx try later, 5xx never; in both cases the message did not go."""
+        text = f"{self.host} refused ({stage}): {code} {_reply(resp)}"
+        if code == 421:  # "service not available, closing transmission channel": reconnect on the retry
+            self._drop()
+        if 400 <= code < 500:
+            return RetryableError(f"smtp-{code}", text, maybe_sent=False, per_message=stage == "rcpt" and code != 421)
+        return PermanentError(f"smtp-{code}", text)
+
+    def _reset(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.rset()
+            except (smtplib.SMTPException, OSError):
+                self._drop()
+
+    def find_sent(self, entry: Entry, *, exclude: Collection[str] = ()) -> str | None:
+        """SMTP cannot be asked what it took: always None (``can_find_sent`` is False)."""
+        return None
+
+    def close(self) -> None:
+        """Say QUIT and close the connection."""
+        if self._smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._smtp.quit()
+            self._drop()
+
+
+def _quietly_close(smtp: smtplib.SMTP | None) -> None:
+    if smtp is not None:
+        with contextlib.suppress(OSError):
+            smtp.close()
+
+
+__all__ = ["SmtpEmail", "build_email", "email_bytes"]
