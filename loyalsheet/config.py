@@ -14,6 +14,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from .errors import ConfigError
+from .rules.settings import RulesSettings
+from .segments.settings import SegmentSettings
 
 
 class _Strict(BaseModel):
@@ -49,6 +51,9 @@ class SmsChannel(_Strict):
     from_number: str = Field(description="The Twilio number or messaging service SID messages come from")
     account_sid_env: str = Field("TWILIO_ACCOUNT_SID", description="Environment variable holding the account SID")
     auth_token_env: str = Field("TWILIO_AUTH_TOKEN", description="Environment variable holding the auth token")
+    api_base_url: str = Field(
+        "https://api.twilio.com", description="Twilio's API address; change only for a proxy or a test server"
+    )
 
 
 class EmailChannel(_Strict):
@@ -67,7 +72,21 @@ class Channels(_Strict):
     email: EmailChannel | None = None
 
 
-class Config(_Strict):
+class CallListSettings(_Strict):
+    best_times: tuple[str, ...] = Field(("11:00-12:00", "16:00-17:00"), description="Best times to phone, shown on the Call list")
+    followup_days: tuple[int, ...] = Field((3, 21, 90), description="Follow-up calls this many days after a first purchase (3-3-3)")
+    window_days: int = Field(7, ge=1, le=31, description="A follow-up, birthday or lapsing card is listed when due within this many days")
+    birthday_days: int = Field(30, ge=1, le=62, description="List a birthday this many days ahead, to arrange the gift")
+    points_min: int = Field(100, ge=0, description="List expiring points only from this many points")
+    event_days: int = Field(14, ge=1, description="Phone valued members about an event this many days before it")
+    max_rows: int = Field(300, ge=1, description="At most this many members on the Call list, most valuable first")
+
+
+class Config(RulesSettings):
+    """Every setting of config.yaml. The program's rules (points, tiers, ...) come from RulesSettings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     language: Literal["zh", "en"] = Field("zh", description="Language of the tool's own text")
     workbook: str = Field("members.xlsx", description="The member file, relative to config.yaml")
     header_style: Literal["zh-en", "en-zh", "zh", "en"] = Field(
@@ -75,6 +94,11 @@ class Config(_Strict):
     )
     stores: tuple[Store, ...] = Field(default_factory=lambda: (Store(name="Main"),), min_length=1)
     channels: Channels = Field(default_factory=Channels)
+    call_list: CallListSettings = Field(default_factory=CallListSettings, description="Who to phone this week")
+    backups: int = Field(5, ge=0, le=100, description="Dated backups of the member file kept before each write")
+    segments: SegmentSettings = Field(
+        default_factory=SegmentSettings, description="Quadrants, RFM, lifecycle stages, gone quiet, whales"
+    )
 
     # Where the file was loaded from; not a setting.
     base_dir: Path = Field(default=Path("."), exclude=True)

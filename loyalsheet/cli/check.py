@@ -10,6 +10,7 @@ import click
 from rich.table import Table
 
 from ..report import counts, locate, sort_key
+from ..rules import evaluate
 from ..validation import Context, validate
 from .common import App, common_options, load_member_file, out_console, print_json
 
@@ -27,7 +28,12 @@ def check(app: App, workbook: Path | None, max_rows: int, as_json: bool, day: da
     """
     config, mf = load_member_file(app, workbook)
     today = app.today(day)
-    problems = sorted(validate(mf, Context(today=today, stores=config.store_names)), key=sort_key)
+    problems = validate(mf, Context(today=today, stores=config.store_names))
+    seen = {(p.sheet, p.row, p.column, p.code) for p in problems}
+    for rule_problem in evaluate(mf, config, today).problems:  # over-redemption, overdrawn cards...
+        if (rule_problem.sheet, rule_problem.row, rule_problem.column, rule_problem.code) not in seen:
+            problems.append(rule_problem)
+    problems.sort(key=sort_key)
     errors, warnings = counts(problems)
     located = [locate(p, mf, app.lang) for p in problems]
     file_name = Path(mf.path).name

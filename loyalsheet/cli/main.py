@@ -20,6 +20,8 @@ from .check import check
 from .common import _default_lang, err_console
 from .demo import demo
 from .init import init
+from .member import birthdays, member
+from .refresh import refresh
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -36,6 +38,9 @@ def cli() -> None:
 cli.add_command(check)
 cli.add_command(init)
 cli.add_command(demo)
+cli.add_command(member)
+cli.add_command(birthdays)
+cli.add_command(refresh)
 
 
 def _lang_from_argv(argv: list[str]) -> str:

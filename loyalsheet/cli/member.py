@@ -1,0 +1,252 @@
+"""`loyalsheet member` (a member's card at the front desk) and `loyalsheet birthdays` (next month's list)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from ..config import Config
+from ..model import Member, MemberFile, Txn, TxnType
+from ..rules import Evaluation, MemberResult, birthdays_in_month, evaluate, explain
+from ..workbook import parse as P
+from .common import App, common_options, load_member_file, out_console, print_json
+
+
+@dataclass(frozen=True)
+class Loaded:
+    config: Config
+    mf: MemberFile
+    ev: Evaluation
+    today: date
+
+
+def load_and_evaluate(app: App, workbook: Path | None, day: date | None) -> Loaded:
+    config, mf = load_member_file(app, workbook)
+    today = app.today(day)
+    return Loaded(config, mf, evaluate(mf, config, today), today)
+
+
+def find_members(mf: MemberFile, query: str, region: str) -> list[Member]:
+    """Members matching an ID (exact), a phone (any spelling, or its last 4+ digits) or part of a name."""
+    q = P.fold(query)
+    by_id = [m for m in mf.members if m.member_id.casefold() == q.casefold()]
+    if by_id:
+        return by_id
+    digits = re.sub(r"\D", "", q)
+    if len(digits) >= 4 and len(digits) >= len(q.replace(" ", "").replace("-", "").replace("+", "")) - 1:
+        try:
+            e164 = P.parse_phone(q, region)
+        except P.CellError:
+            e164 = None
+        exact = [m for m in mf.members if e164 is not None and m.phone == e164]
+        if exact:
+            return exact
+        return [m for m in mf.members if m.phone is not None and m.phone.endswith(digits)]
+    needle = q.casefold()
+    return [m for m in mf.members if needle in m.name.casefold()]
+
+
+def _visits(txns: list[Txn], limit: int = 5) -> list[Txn]:
+    visits = [t for t in txns if t.type in (TxnType.PURCHASE, TxnType.SESSION)]
+    return sorted(visits, key=lambda t: (t.day, t.row), reverse=True)[:limit]
+
+
+def _tier_name(result: MemberResult, lang: str) -> str:
+    return result.tier.tier_zh if lang == "zh" else result.tier.tier
+
+
+def member_card(member: Member, result: MemberResult, mf: MemberFile, ev: Evaluation, lang: str) -> dict[str, Any]:
+    """Everything the front desk may tell (and staff-only notes marked), as plain data."""
+    today = ev.today
+    txns = [t for t in mf.txns if t.member_id == member.member_id and t.day <= today]
+    p = result.points
+    upcoming = [lot for lot in p.lots if lot.expires is not None and lot.points > 0][:3]
+    card: dict[str, Any] = {
+        "member_id": member.member_id,
+        "name": member.name,
+        "phone": member.phone,
+        "email": member.email,
+        "store": member.store,
+        "membership": member.membership.value,
+        "joined": member.joined,
+        "tier": {
+            "name": _tier_name(result, lang),
+            "since": result.tier.since,
+            "reason": explain(result.tier.why, lang),
+            "pending": explain(result.tier.pending.reason, lang) if result.tier.pending else None,
+        },
+        "discount": {"factor": result.discount.factor, "reason": explain(result.discount.why, lang)},
+        "benefits": [b.text for b in result.tier.benefits if not b.hidden],
+        "staff_only_benefits": [b.text for b in result.tier.benefits if b.hidden],
+        "points": {
+            "balance": p.balance,
+            "reason": explain(p.why, lang),
+            "next_expiring": [{"points": lot.points, "expires": lot.expires} for lot in upcoming],
+        },
+        "stored_value": None,
+        "family": {"holder": result.family_holder, "members": list(result.family)},
+        "gift_cards": [
+            {"card": g.card_id, "friend": g.friend_name, "balance": g.balance, "expires": g.expires,
+             "status": g.status.value, "reason": explain(g.why, lang)}
+            for g in result.gift_cards
+        ],
+        "course_cards": [
+            {"card": c.card_id, "service": c.service, "left": c.left, "sessions": c.sessions,
+             "valid_until": c.valid_until, "status": c.status.value, "reason": explain(c.why, lang)}
+            for c in result.course_cards
+        ],
+        "referrals": [{"member_id": r.referred, "status": r.status.value, "reason": explain(r.why, lang)}
+                      for r in result.referrals],
+        "referred_by": member.referred_by,
+        "birthday": None,
+        "spend": {"total": result.spend.total, "last_12_months": result.spend.last_12_months,
+                  "visits": result.spend.visits, "last_visit": result.spend.last_visit},
+        "last_visits": [{"date": t.day, "type": t.type.value, "amount": t.amount, "category": t.category}
+                        for t in _visits(txns)],
+    }
+    if result.wallet is not None:
+        card["stored_value"] = {"balance": result.wallet.balance, "holder": result.wallet.holder,
+                                "reason": explain(result.wallet.why, lang)}
+    if result.birthday is not None:
+        b = result.birthday
+        card["birthday"] = {
+            "month": b.birthday.month, "day": b.birthday.day, "year": b.birthday.year, "lunar": b.birthday.lunar,
+            "next": b.next, "age": b.age, "turning": b.turning, "gift_budget": b.budget, "reason": explain(b.why, lang),
+        }
+    return card
+
+
+def _show_card(app: App, card: dict[str, Any]) -> None:
+    t = app.t
+    table = Table(title=f"{card['name']}  ({card['member_id']})", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+
+    def row(label: str, value: Any) -> None:
+        if value not in (None, "", []):
+            table.add_row(t(label), str(value))
+
+    row("card.contact", " · ".join(x for x in (card["phone"], card["email"], card["store"]) if x))
+    row("card.tier", card["tier"]["reason"])
+    row("card.pending", card["tier"]["pending"])
+    row("card.discount", card["discount"]["reason"])
+    row("card.benefits", "; ".join(card["benefits"]))
+    if card["staff_only_benefits"]:
+        row("card.staff_only", "; ".join(card["staff_only_benefits"]))
+    row("card.points", card["points"]["reason"])
+    if card["points"]["next_expiring"]:
+        row("card.expiring", "; ".join(t("card.lot", points=f"{x['points']:,}", day=x["expires"])
+                                       for x in card["points"]["next_expiring"]))
+    if card["stored_value"]:
+        row("card.stored_value", card["stored_value"]["reason"])
+    fam = card["family"]
+    if fam["holder"]:
+        row("card.family", t("card.family_of", holder=fam["holder"]))
+    elif fam["members"]:
+        row("card.family", t("card.family_members", members=", ".join(fam["members"])))
+    for g in card["gift_cards"]:
+        row("card.gift_card", f"{g['card']}: {g['reason']}")
+    for c in card["course_cards"]:
+        row("card.course_card", f"{c['card']} {c['service']}: {c['reason']}")
+    for r in card["referrals"]:
+        row("card.referral", f"{r['member_id']}: {r['reason']}")
+    row("card.referred_by", card["referred_by"])
+    if card["birthday"]:
+        row("card.birthday", card["birthday"]["reason"])
+    s = card["spend"]
+    row("card.spend", t("card.spend_line", total=f"{s['total']:,}", last12=f"{s['last_12_months']:,}",
+                        visits=s["visits"], last=s["last_visit"] or "-"))
+    if card["last_visits"]:
+        row("card.last_visits", "; ".join(
+            f"{v['date']} {v['category'] or ''} {v['amount'] if v['amount'] is not None else ''}".strip()
+            for v in card["last_visits"]))
+    out_console().print(table)
+
+
+@click.command()
+@click.argument("query")
+@click.option("--workbook", type=click.Path(path_type=Path), default=None, help="Member file / 会员档案")
+@common_options(json_flag=True, day=True)
+def member(app: App, query: str, workbook: Path | None, as_json: bool, day: date | None) -> None:
+    """Show a member's card: QUERY is a member ID, a phone number or part of a name.  查看会员卡。
+
+    Exit code 0: one member found; 1: none, or several (they are listed); 2: could not run.
+    """
+    loaded = load_and_evaluate(app, workbook, day)
+    found = find_members(loaded.mf, query, loaded.config.region)
+    if len(found) != 1:
+        if as_json:
+            print_json({"query": query, "matches": [{"member_id": m.member_id, "name": m.name, "phone": m.phone}
+                                                    for m in found]})
+        elif not found:
+            click.echo(app.t("member.none", query=query))
+        else:
+            table = Table(title=app.t("member.several", query=query, count=len(found)), title_justify="left")
+            for key in ("col.member_id", "col.name", "col.phone"):
+                table.add_column(app.t(key))
+            for m in found[:50]:
+                table.add_row(m.member_id, m.name, m.phone or m.email or "")
+            out_console().print(table)
+        sys.exit(1)
+    m = found[0]
+    result = loaded.ev.members.get(m.member_id)
+    if result is None:  # a member row the rules could not use (e.g. a duplicate ID): say so, no card
+        click.echo(app.t("member.unusable", member=m.member_id))
+        sys.exit(1)
+    card = member_card(m, result, loaded.mf, loaded.ev, app.lang)
+    if as_json:
+        print_json(card)
+    else:
+        _show_card(app, card)
+
+
+def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})", value.strip())
+    if not m or not 1 <= int(m[2]) <= 12:
+        from ..i18n import t
+
+        raise click.BadParameter(t("month.bad", ctx.params.get("lang") or "en", value=value))
+    return int(m[1]), int(m[2])
+
+
+@click.command()
+@click.option("--month", callback=_month, default=None, metavar="YYYY-MM",
+              help="The month to list (default: next month) / 月份（默认下个月）")
+@click.option("--workbook", type=click.Path(path_type=Path), default=None, help="Member file / 会员档案")
+@common_options(json_flag=True, day=True)
+def birthdays(app: App, month: tuple[int, int] | None, workbook: Path | None, as_json: bool,
+              day: date | None) -> None:
+    """List a month's birthdays with gift budgets (default: next month).  下月生日名单与礼品预算。"""
+    loaded = load_and_evaluate(app, workbook, day)
+    if month is None:
+        y, mo = loaded.today.year, loaded.today.month
+        month = (y + 1, 1) if mo == 12 else (y, mo + 1)
+    entries = birthdays_in_month(loaded.ev, *month)
+    label = f"{month[0]}-{month[1]:02d}"
+    total = sum((e.budget for e in entries), start=Decimal(0))
+    if as_json:
+        print_json({"month": label, "count": len(entries), "total_budget": total, "birthdays": [
+            {"member_id": e.member_id, "name": e.name, "day": e.day, "lunar": e.birthday.lunar, "turning": e.turning,
+             "budget": e.budget, "budget_year": e.budget_year, "budget_spend": e.budget_spend}
+            for e in entries]})
+        return
+    table = Table(title=app.t("birthdays.title", month=label, count=len(entries), total=f"{total:,}"),
+                  title_justify="left")
+    for key in ("col.day", "col.member_id", "col.name", "col.lunar", "col.turning", "col.budget", "col.basis"):
+        table.add_column(app.t(key))
+    for e in entries:
+        table.add_row(e.day.isoformat(), e.member_id, e.name,
+                      f"{e.birthday.month}/{e.birthday.day}" if e.birthday.lunar else "",
+                      str(e.turning or ""), f"{e.budget:,}",
+                      app.t("birthdays.basis", year=e.budget_year, spend=f"{e.budget_spend:,}", rate=e.rate))
+    out_console().print(table)

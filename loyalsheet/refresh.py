@@ -1,0 +1,477 @@
+"""The weekly refresh: the sheets the tool owns, built from the rules and the segments.
+
+``build_refresh`` is a function of plain data (the member file, the rules' evaluation, the segments,
+what the owned sheets held before, messages sent) and returns the sheets to write, the moves since
+the last refresh and the call outcomes collected. It reads nothing and writes nothing; the CLI does.
+
+Sheets (titles in both languages, as in MEMBER_FILE.md "Sheets the tool owns"):
+
+- 会员状态 Member status: one row per member.
+- 回访名单 Call list: who to phone this week and why, most valuable first, with empty columns for
+  the outcome. Outcomes typed there are collected on the next refresh into
+- 回访日志 Call log: every outcome collected from the Call list, kept across refreshes (the
+  manager's own Call notes sheet is never written; both are read for "last call").
+- 看板 Dashboard: counts by tier, quadrant and stage, members gained and lost, monthly spend and
+  visits, messages sent, with native charts.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from .config import Config
+from .i18n import t
+from .model import CallNote, Member, MemberFile, TxnType
+from .rules import Evaluation, explain
+from .segments import Aspect, Move, Quadrant, RfmGroup, SegmentResult, Stage, Standing, label, moves
+from .workbook.writer import CellValue, ChartSeries, ChartSpec, OwnedSheet
+
+STATUS = ("会员状态", "Member status")
+CALLS = ("回访名单", "Call list")
+CALL_LOG = ("回访日志", "Call log")
+DASHBOARD = ("看板", "Dashboard")
+OWNED_TITLES = tuple(f"{zh} {en}" for zh, en in (STATUS, CALLS, CALL_LOG, DASHBOARD))
+
+DATE = "yyyy-mm-dd"
+MONEY = "#,##0.00"
+
+# (zh, en) headers of each sheet, in column order
+STATUS_COLUMNS = (
+    ("会员编号", "Member ID"), ("姓名", "Name"), ("等级", "Tier"), ("等级原因", "Tier reason"),
+    ("积分", "Points"), ("下次过期日", "Next expiry"), ("下次过期积分", "Points expiring"),
+    ("储值余额", "Stored value"), ("四象限", "Quadrant"), ("RFM", "RFM"), ("RFM 分组", "RFM group"),
+    ("生命周期", "Lifecycle"), ("生命周期原因", "Lifecycle reason"), ("最近到店", "Last visit"),
+    ("到店次数(12个月)", "Visits (window)"), ("消费(12个月)", "Spend (window)"), ("沉睡贵宾", "Gone quiet"),
+    ("大客户", "Whale"), ("下月生日", "Birthday next month"),
+)
+CALL_COLUMNS = (
+    ("会员编号", "Member ID"), ("姓名", "Name"), ("手机", "Phone"), ("等级", "Tier"), ("原因", "Why"),
+    ("开场白", "Opening line"), ("最佳时间", "Best times"), ("上次回访", "Last call"),
+    ("结果", "Outcome"), ("备注", "Note"), ("下次回访", "Next call"), ("回访人", "Staff"),
+)
+CALL_LOG_COLUMNS = (
+    ("日期", "Date"), ("会员编号", "Member ID"), ("回访人", "Staff"), ("结果", "Outcome"), ("备注", "Note"),
+    ("下次回访", "Next call"),
+)
+_OUTCOME_COLUMNS = (8, 9, 10, 11)  # Outcome, Note, Next call, Staff in CALL_COLUMNS
+
+
+def sheet_title(names: tuple[str, str]) -> str:
+    return f"{names[0]} {names[1]}"
+
+
+def header(names: tuple[str, str], style: str) -> str:
+    zh, en = names
+    return {"zh": zh, "en": en, "en-zh": f"{en}\n{zh}"}.get(style, f"{zh}\n{en}")
+
+
+def _norm(text: object) -> str:
+    return unicodedata.normalize("NFKC", str(text or "")).casefold().replace(" ", "").replace("\n", "")
+
+
+def _column_index(head: Sequence[CellValue], names: tuple[str, str]) -> int | None:
+    """Where a header is in a sheet the tool wrote earlier (in any header style)."""
+    wanted = {_norm(names[0]), _norm(names[1]), _norm(names[0] + names[1]), _norm(names[1] + names[0])}
+    for i, cell in enumerate(head):
+        if _norm(cell) in wanted:
+            return i
+    return None
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    day: date
+    member_id: str
+    staff: str | None
+    outcome: str | None
+    note: str | None
+    next_call: date | None
+
+
+@dataclass(frozen=True)
+class RefreshPlan:
+    sheets: tuple[OwnedSheet, ...]
+    moves: tuple[Move, ...]
+    collected: tuple[CallOutcome, ...]  # outcomes typed in the Call list since the last refresh
+    calls: int  # members on the new Call list
+    counts: Mapping[str, Counter[str]]
+
+
+# --- reading back what the tool wrote last time --------------------------------------------------
+
+_REVERSE: dict[str, Quadrant | Stage | RfmGroup] = {}
+for _enum in (Quadrant, Stage, RfmGroup):
+    for _v in _enum:
+        for _lang in ("zh", "en"):
+            _REVERSE[_norm(label(_v, _lang))] = _v
+        _REVERSE[_norm(_v.value)] = _v
+
+
+def previous_standing(rows: Sequence[Sequence[CellValue]]) -> dict[str, Standing]:
+    """Where each member stood at the last refresh, from the Member status sheet as it is now."""
+    if not rows:
+        return {}
+    head = rows[0]
+    idx = {key: _column_index(head, names) for key, names in
+           (("id", STATUS_COLUMNS[0]), ("quadrant", STATUS_COLUMNS[8]), ("stage", STATUS_COLUMNS[11]),
+            ("rfm", STATUS_COLUMNS[10]))}
+    if idx["id"] is None:
+        return {}
+    out: dict[str, Standing] = {}
+    for row in rows[1:]:
+        def cell(key: str, row: Sequence[CellValue] = row) -> CellValue:
+            i = idx[key]
+            return row[i] if i is not None and i < len(row) else None
+
+        member_id = cell("id")
+        if member_id is None:
+            continue
+        q, s, r = (_REVERSE.get(_norm(cell(k))) for k in ("quadrant", "stage", "rfm"))
+        out[str(member_id)] = Standing(
+            quadrant=q if isinstance(q, Quadrant) else None,
+            stage=s if isinstance(s, Stage) else None,
+            rfm=r if isinstance(r, RfmGroup) else None,
+        )
+    return out
+
+
+def _as_date(value: CellValue) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _text(value: CellValue) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def collect_outcomes(rows: Sequence[Sequence[CellValue]], today: date) -> list[CallOutcome]:
+    """Outcomes staff typed in the Call list: any row with an outcome, note, next call or staff."""
+    if not rows:
+        return []
+    head = rows[0]
+    idx = {i: _column_index(head, CALL_COLUMNS[i]) for i in (0, *_OUTCOME_COLUMNS)}
+    if idx[0] is None:
+        return []
+    out = []
+    for row in rows[1:]:
+        def cell(i: int, row: Sequence[CellValue] = row) -> CellValue:
+            j = idx[i]
+            return row[j] if j is not None and j < len(row) else None
+
+        member_id = _text(cell(0))
+        outcome, note, next_call, staff = cell(8), cell(9), cell(10), cell(11)
+        if member_id is None or all(v is None or _text(v) is None for v in (outcome, note, next_call, staff)):
+            continue
+        out.append(CallOutcome(today, member_id, _text(staff), _text(outcome), _text(note), _as_date(next_call)))
+    return out
+
+
+def read_call_log(rows: Sequence[Sequence[CellValue]]) -> list[CallOutcome]:
+    if not rows:
+        return []
+    head = rows[0]
+    idx = [_column_index(head, names) for names in CALL_LOG_COLUMNS]
+    out = []
+    for row in rows[1:]:
+        vals = [row[i] if i is not None and i < len(row) else None for i in idx]
+        day, member_id = _as_date(vals[0]), _text(vals[1])
+        if day is None or member_id is None:
+            continue
+        out.append(CallOutcome(day, member_id, _text(vals[2]), _text(vals[3]), _text(vals[4]), _as_date(vals[5])))
+    return out
+
+
+# --- building the sheets -------------------------------------------------------------------------
+
+
+def _tier(ev: Evaluation, member_id: str, lang: str) -> str:
+    result = ev.members.get(member_id)
+    if result is None:
+        return ""
+    return result.tier.tier_zh if lang == "zh" else result.tier.tier
+
+
+def _yes(flag: bool, lang: str) -> str:
+    return t("seg.yes", lang) if flag else ""
+
+
+def _next_month(today: date) -> tuple[int, int]:
+    return (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+
+
+def _status_rows(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str) -> list[list[CellValue]]:
+    rows: list[list[CellValue]] = []
+    next_month = _next_month(seg.today)
+    for m in mf.members:
+        r = ev.members.get(m.member_id)
+        ms = seg.by_id.get(m.member_id)
+        if r is None or ms is None:
+            continue
+        p = r.points
+        birthday = r.birthday.next if r.birthday is not None else None
+        a = ms.activity
+        rows.append([
+            m.member_id, m.name, _tier(ev, m.member_id, lang), explain(r.tier.why, lang), p.balance,
+            p.next_expiry, p.next_expiry_points or None, r.wallet.balance if r.wallet is not None else None,
+            label(ms.quadrant, lang), ms.rfm.code if ms.rfm else "", label(ms.rfm.group if ms.rfm else None, lang),
+            label(ms.stage, lang), explain(ms.stage_reason, lang), a.last_visit, a.visits, a.spend,
+            _yes(ms.gone_quiet, lang), _yes(ms.whale, lang),
+            birthday if birthday is not None and (birthday.year, birthday.month) == next_month else None,
+        ])
+    return rows
+
+
+@dataclass
+class _Call:
+    member: Member
+    value: Decimal
+    reasons: list[tuple[int, str, str]]  # (priority, kind, text)
+
+
+def _last_calls(notes: Iterable[CallNote | CallOutcome]) -> dict[str, CallNote | CallOutcome]:
+    last: dict[str, CallNote | CallOutcome] = {}
+    for n in notes:
+        held = last.get(n.member_id)
+        if held is None or n.day >= held.day:
+            last[n.member_id] = n
+    return last
+
+
+def _describe_call(n: CallNote | CallOutcome) -> str:
+    parts = [n.day.isoformat(), n.outcome or "", n.note or ""]
+    if n.next_call is not None:
+        parts.append(f"→ {n.next_call.isoformat()}")
+    return " ".join(p for p in parts if p)
+
+
+def _audience_ok(audience: Sequence[str], m: Member, tier: str, tier_zh: str, quadrant: str) -> bool:
+    words = {_norm(w) for w in audience}
+    if not words or _norm("all") in words or _norm("全部") in words:
+        return True
+    return bool(words & {_norm(tier), _norm(tier_zh), _norm(quadrant), _norm(m.store or "")})
+
+
+def _call_rows(
+    mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Config, lang: str,
+    notes: Sequence[CallNote | CallOutcome],
+) -> list[list[CellValue]]:
+    today = seg.today
+    cl = config.call_list
+    window = timedelta(days=cl.window_days)
+    last = _last_calls(notes)
+    calls: dict[str, _Call] = {}
+    members = {m.member_id: m for m in mf.members}
+
+    def add(member_id: str, priority: int, kind: str, text: str) -> None:
+        m = members.get(member_id)
+        ms = seg.by_id.get(member_id)
+        if m is None or ms is None:
+            return
+        call = calls.setdefault(member_id, _Call(m, ms.activity.lifetime_spend, []))
+        call.reasons.append((priority, kind, text))
+
+    first_purchase: dict[str, date] = {}
+    for txn in mf.txns:
+        if txn.type is TxnType.PURCHASE and txn.day <= today:
+            held = first_purchase.get(txn.member_id)
+            if held is None or txn.day < held:
+                first_purchase[txn.member_id] = txn.day
+
+    for ms in seg.members:
+        mid = ms.member_id
+        if ms.gone_quiet:
+            add(mid, 1, "quiet", explain(ms.quiet_reason, lang))
+        first = first_purchase.get(mid)
+        if first is not None:
+            for days in cl.followup_days:
+                due = first + timedelta(days=days)
+                called = last.get(mid)
+                if today - window < due <= today + window and not (called and called.day >= due - timedelta(days=3)):
+                    add(mid, 2, "followup", t("calls.followup", lang, days=days, first=first.isoformat(),
+                                             due=due.isoformat()))
+        r = ev.members.get(mid)
+        if r is None:
+            continue
+        if r.points.expiring_soon >= max(cl.points_min, 1):
+            add(mid, 4, "points", t("calls.points", lang, points=f"{r.points.expiring_soon:,}",
+                                    until=r.points.expiring_soon_until.isoformat()))
+        b = r.birthday
+        if b is not None and b.budget > 0 and today <= b.next <= today + timedelta(days=cl.birthday_days):
+            add(mid, 5, "birthday", t("calls.birthday", lang, day=b.next.isoformat(), budget=f"{b.budget:,}"))
+    for rem in ev.gift_card_reminders:
+        card = rem.card
+        add(card.giver, 3, "gift_card", t("calls.gift_card", lang, card=card.card_id, balance=f"{card.balance:,}",
+                                          day=card.expires.isoformat() if card.expires else ""))
+    upcoming = [e for e in mf.events if today <= e.day <= today + timedelta(days=cl.event_days)]
+    if upcoming:
+        for ms in seg.members:
+            valued = ms.whale or ms.quadrant is Quadrant.CONFIDANT
+            r = ev.members.get(ms.member_id)
+            m = members.get(ms.member_id)
+            if not valued or r is None or m is None:
+                continue
+            for e in upcoming:
+                if _audience_ok(e.audience, m, r.tier.tier, r.tier.tier_zh, label(ms.quadrant, "en")):
+                    add(ms.member_id, 6, "event", t("calls.event", lang, title=e.title, day=e.day.isoformat()))
+
+    ordered = sorted(calls.values(), key=lambda c: (-c.value, c.member.member_id))[: cl.max_rows]
+    best = ", ".join(cl.best_times)
+    rows: list[list[CellValue]] = []
+    for call in ordered:
+        call.reasons.sort()
+        m = call.member
+        kind = call.reasons[0][1]
+        store = m.store or config.default_store.name
+        opening = t(f"calls.open.{kind}", lang, name=m.name, store=store)
+        previous = last.get(m.member_id)
+        rows.append([
+            m.member_id, m.name, m.phone or m.email or "", _tier(ev, m.member_id, lang),
+            "; ".join(text for _, _, text in call.reasons), opening, best,
+            _describe_call(previous) if previous else "", None, None, None, None,
+        ])
+    return rows
+
+
+def _dashboard(
+    mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str, moved: Sequence[Move],
+    sent: Mapping[str, int],
+) -> tuple[list[str], list[list[CellValue]], list[ChartSpec]]:
+    today = seg.today
+    rows: list[list[CellValue]] = []
+    charts: list[ChartSpec] = []
+
+    def block(title_key: str, items: Sequence[tuple[CellValue, CellValue, CellValue]]) -> tuple[int, int]:
+        rows.append([t(title_key, lang), None, None])
+        first = len(rows) + 2  # +1 for the header row, +1 for the first item
+        for item in items:
+            rows.append(list(item))
+        last = len(rows) + 1
+        rows.append([None, None, None])
+        return first, last
+
+    tiers = Counter(ev.members[m].tier.rank for m in ev.members)
+    names = {r.tier.rank: (r.tier.tier_zh if lang == "zh" else r.tier.tier) for r in ev.members.values()}
+    counts = seg.counts()
+    tf, tl = block("dash.tiers", [(names[rank], n, None) for rank, n in sorted(tiers.items())])
+    charts.append(ChartSpec("column", t("dash.tiers", lang), [ChartSeries(f"B{tf}:B{tl}", t("dash.members", lang))],
+                            categories=f"A{tf}:A{tl}", anchor="E2", width=9, height=14))
+    quadrants = [(label(q, lang), counts["quadrant"].get(q, 0), None) for q in Quadrant]
+    qf, ql = block("dash.quadrants", quadrants)
+    charts.append(ChartSpec("pie", t("dash.quadrants", lang), [ChartSeries(f"B{qf}:B{ql}", t("dash.members", lang))],
+                            categories=f"A{qf}:A{ql}", anchor="E17", width=9, height=14))
+    block("dash.stages", [(label(s, lang), counts["stage"].get(s, 0), None) for s in Stage])
+    gained = sum(1 for m in mf.members if m.joined is not None and today - timedelta(days=30) < m.joined <= today)
+    lost = sum(1 for mv in moved if mv.aspect is Aspect.STAGE and mv.after is Stage.LAPSED)
+    block("dash.members_block", [
+        (t("dash.total", lang), len(mf.members), None),
+        (t("dash.gained", lang), gained, None),
+        (t("dash.lapsed_now", lang), counts["stage"].get(Stage.LAPSED, 0), None),
+        (t("dash.lost", lang), lost, None),
+        (t("dash.gone_quiet", lang), counts["flags"].get("gone_quiet", 0), None),
+        (t("dash.whales", lang), counts["flags"].get("whale", 0), None),
+    ])
+    months: list[tuple[int, int]] = []
+    y, mo = today.year, today.month
+    for _ in range(12):
+        months.append((y, mo))
+        y, mo = (y - 1, 12) if mo == 1 else (y, mo - 1)
+    months.reverse()
+    spend: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    visits: dict[tuple[int, int], set[tuple[str, date]]] = defaultdict(set)
+    start = date(months[0][0], months[0][1], 1)
+    for txn in mf.txns:
+        if start <= txn.day <= today:
+            key = (txn.day.year, txn.day.month)
+            if txn.type is TxnType.PURCHASE and txn.amount is not None:
+                spend[key] += txn.amount
+                visits[key].add((txn.member_id, txn.day))
+            elif txn.type is TxnType.REFUND and txn.amount is not None:
+                spend[key] -= abs(txn.amount)
+            elif txn.type is TxnType.SESSION:
+                visits[key].add((txn.member_id, txn.day))
+    rows.append([t("dash.monthly", lang), t("dash.spend", lang), t("dash.visits", lang)])
+    mf_first = len(rows) + 2
+    for key in months:
+        rows.append([f"{key[0]}-{key[1]:02d}", spend[key], len(visits[key])])
+    mf_last = len(rows) + 1
+    rows.append([None, None, None])
+    charts.append(ChartSpec("line", t("dash.monthly", lang),
+                            [ChartSeries(f"B{mf_first}:B{mf_last}", t("dash.spend", lang))],
+                            categories=f"A{mf_first}:A{mf_last}", anchor="E32", width=12, height=14))
+    block("dash.messages", [(campaign, n, None) for campaign, n in sorted(sent.items())] or
+          [(t("dash.none", lang), 0, None)])
+    head = [t("dash.title", lang, day=today.isoformat()), None, None]
+    return [str(h) if h is not None else "" for h in head], rows, charts
+
+
+def build_refresh(
+    mf: MemberFile,
+    ev: Evaluation,
+    seg: SegmentResult,
+    config: Config,
+    *,
+    lang: str,
+    previous_status: Sequence[Sequence[CellValue]] = (),
+    previous_calls: Sequence[Sequence[CellValue]] = (),
+    previous_log: Sequence[Sequence[CellValue]] = (),
+    sent: Mapping[str, int] | None = None,
+) -> RefreshPlan:
+    """The owned sheets for ``seg.today``, the moves since the last refresh, the outcomes collected."""
+    style = config.header_style
+    today = seg.today
+    before = previous_standing(previous_status)
+    moved = tuple(moves(before, seg))
+    collected = collect_outcomes(previous_calls, today)
+    log = read_call_log(previous_log) + collected
+    notes: list[CallNote | CallOutcome] = [*mf.call_notes, *log]
+
+    status = OwnedSheet(
+        title=sheet_title(STATUS), header=[header(c, style) for c in STATUS_COLUMNS],
+        rows=_status_rows(mf, ev, seg, lang),
+        widths=[12, 12, 8, 40, 9, 12, 10, 11, 9, 6, 12, 10, 40, 12, 9, 12, 8, 8, 12],
+        number_formats={5: DATE, 7: MONEY, 13: DATE, 15: MONEY, 18: DATE},
+    )
+    call_rows = _call_rows(mf, ev, seg, config, lang, notes)
+    calls = OwnedSheet(
+        title=sheet_title(CALLS), header=[header(c, style) for c in CALL_COLUMNS], rows=call_rows,
+        widths=[12, 12, 16, 8, 50, 40, 22, 30, 12, 24, 12, 10], number_formats={10: DATE},
+    )
+    call_log = OwnedSheet(
+        title=sheet_title(CALL_LOG), header=[header(c, style) for c in CALL_LOG_COLUMNS],
+        rows=[[o.day, o.member_id, o.staff, o.outcome, o.note, o.next_call] for o in log],
+        widths=[12, 12, 10, 14, 40, 12], number_formats={0: DATE, 5: DATE},
+    )
+    head, rows, charts = _dashboard(mf, ev, seg, lang, moved, sent or {})
+    dashboard = OwnedSheet(title=sheet_title(DASHBOARD), header=head, rows=rows, widths=[22, 14, 10],
+                           number_formats={}, charts=charts)
+    counts = {k: Counter({str(key): n for key, n in c.items()}) for k, c in seg.counts().items()}
+    return RefreshPlan((status, calls, call_log, dashboard), moved, tuple(collected), len(call_rows), counts)
+
+
+def describe_move(move: Move, lang: str) -> dict[str, Any]:
+    return {
+        "member_id": move.member_id,
+        "aspect": t(f"refresh.aspect.{move.aspect.value}", lang),
+        "before": label(move.before, lang),
+        "after": label(move.after, lang),
+        "why": explain(move.reason, lang),
+    }

@@ -1,0 +1,53 @@
+"""Reasons: every rules result carries one as a catalog key plus parameters, rendered in zh or en here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from .. import i18n
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a result is what it is: ``code`` is a message-catalog key, ``params`` fill it in.
+
+    Parameters are plain values (``Decimal`` money, ``date``, ``int``, ``str``) or nested ``Reason``s.
+    Tier names come as ``tier`` (English) and ``tier_zh`` (Chinese) so each language picks its own.
+    """
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self, lang: str = "zh") -> str:
+        return explain(self, lang)
+
+
+def display(value: Any, lang: str = "zh") -> Any:
+    """A parameter as a person reads it: 31,200 or 31,200.50 for money, 2026-03-02 for days."""
+    if isinstance(value, Reason):
+        return explain(value, lang)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return f"{int(value):,}"
+        return format(value, ",")
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def display_params(params: Mapping[str, Any], lang: str = "zh") -> dict[str, Any]:
+    """All of a reason's (or a Problem's) parameters made readable, for ``i18n.t``."""
+    return {k: display(v, lang) for k, v in params.items()}
+
+
+def explain(reason: Reason, lang: str = "zh") -> str:
+    """The reason as one sentence in ``lang`` ("zh" or "en")."""
+    return i18n.t(reason.code, lang, **display_params(reason.params, lang))
