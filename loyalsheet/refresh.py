@@ -414,7 +414,7 @@ def _dashboard(
         rows.append([f"{key[0]}-{key[1]:02d}", spend[key], len(visits[key])])
     mf_last = len(rows) + 1
     rows.append([None, None, None])
-    charts.append(ChartSpec("line", t("dash.monthly", lang),
+    charts.append(ChartSpec("line", t("dash.monthly_spend", lang),
                             [ChartSeries(f"B{mf_first}:B{mf_last}", t("dash.spend", lang))],
                             categories=f"A{mf_first}:A{mf_last}", anchor="E32", width=12, height=14))
     block("dash.messages", [(campaign, n, None) for campaign, n in sorted(sent.items())] or

@@ -52,6 +52,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "dash.gone_quiet": {"en": "Valued members gone quiet", "zh": "沉睡贵宾"},
     "dash.whales": {"en": "Whales (top spenders)", "zh": "大客户"},
     "dash.monthly": {"en": "Month", "zh": "月份"},
+    "dash.monthly_spend": {"en": "Spend by month (12 months)", "zh": "近 12 个月每月消费"},
     "dash.spend": {"en": "Spend", "zh": "消费额"},
     "dash.visits": {"en": "Visits", "zh": "到店次数"},
     "dash.messages": {"en": "Messages sent, by campaign", "zh": "已发送消息（按活动）"},
