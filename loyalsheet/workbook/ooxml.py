@@ -22,6 +22,8 @@ from typing import IO, Any
 
 from lxml import etree
 
+from .schema import column_letter
+
 # -- namespaces, relationship types, content types -------------------------------------------------
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -493,16 +495,6 @@ def number_text(value: float | Decimal) -> str | None:
     if f.is_integer() and abs(f) < 1e15:
         return str(int(f))
     return repr(f)
-
-
-def column_letter(index: int) -> str:
-    """0-based column index -> Excel letters (0 -> A, 26 -> AA)."""
-    letters = ""
-    n = index + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
