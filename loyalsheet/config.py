@@ -13,6 +13,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from .campaigns.settings import CampaignSettings, MessagingSettings
 from .errors import ConfigError
 from .rules.settings import RulesSettings
 from .segments.settings import SegmentSettings
@@ -98,6 +99,10 @@ class Config(RulesSettings):
     backups: int = Field(5, ge=0, le=100, description="Dated backups of the member file kept before each write")
     segments: SegmentSettings = Field(
         default_factory=SegmentSettings, description="Quadrants, RFM, lifecycle stages, gone quiet, whales"
+    )
+    campaigns: CampaignSettings = Field(default_factory=CampaignSettings, description="Which messages go, and when")
+    messaging: MessagingSettings = Field(
+        default_factory=MessagingSettings, description="Quiet hours, caps, approval, opt-out lines, festivals"
     )
 
     # Where the file was loaded from; not a setting.

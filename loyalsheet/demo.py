@@ -1074,6 +1074,9 @@ def config_text(workbook_name: str = WORKBOOK_NAME, stores: Sequence[str] = ("�
     def q(text: str) -> str:
         return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML string too
 
+    def sender_lines(name: str) -> str:
+        return "".join(f"    {q(s)}: {q(name)}\n" for s in stores)
+
     store_lines = "".join(
         f"  - name: {q(s)}\n    timezone: Asia/Shanghai\n    region: CN\n    currency: CNY\n" for s in stores
     )
@@ -1100,6 +1103,15 @@ def config_text(workbook_name: str = WORKBOOK_NAME, stores: Sequence[str] = ("�
         "# so you can read what would be sent. Add sms: (Twilio) or email: (SMTP) here to send for real.\n"
         "channels:\n"
         "  outbox: outbox\n"
+        "\n"
+        "# The daily messages (loyalsheet today): every campaign but the monthly statement is on. The example\n"
+        "# config.yaml explains campaigns: and messaging: in full. Signatures: 【花漾美肌】 in Chinese SMS;\n"
+        "# an English name in English messages keeps them in the cheaper SMS alphabet.\n"
+        "messaging:\n"
+        "  sender_names:\n"
+        f"{sender_lines('花漾美肌')}"
+        "  sender_names_en:\n"
+        f"{sender_lines('Bloom Beauty')}"
     )
 
 

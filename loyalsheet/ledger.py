@@ -585,6 +585,24 @@ class Ledger:
                                     (_iso(since),))
         return [_entry(r) for r in rows]
 
+    def entries(self, keys: Iterable[str]) -> dict[str, Entry]:
+        """The rows of those ``keys`` the ledger has (a bulk :meth:`entry`, for planning a day)."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, Entry] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(f"SELECT {_COLUMNS} FROM messages WHERE key IN ({marks})", chunk):
+                entry = _entry(row)
+                found[entry.key] = entry
+        return found
+
+    def planned_since(self, day: date) -> list[Entry]:
+        """Rows planned for ``day`` or later (by ``planned_for``): the recent days, for daily limits and caps."""
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM messages WHERE planned_for >= ? ORDER BY planned_for, key",
+                                (day.isoformat(),))
+        return [_entry(r) for r in rows]
+
     def counts(self) -> dict[State, int]:
         """How many rows are in each state."""
         result = dict.fromkeys(State, 0)

@@ -55,3 +55,15 @@ def test_missing_config(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as exc:
         load_config(tmp_path / "config.yaml")
     assert exc.value.code == "config_missing"
+
+
+def test_example_config_documents_every_setting() -> None:
+    """Settings are declared once (the pydantic models); the example config.yaml must show each section."""
+    import re
+
+    from loyalsheet.config import Config
+
+    text = (REPO / "config.yaml").read_text(encoding="utf-8")
+    shown = set(re.findall(r"^#? ?([a-z_]+):", text, flags=re.M))
+    missing = [name for name in Config.model_fields if name != "base_dir" and name not in shown]
+    assert missing == [], f"config.yaml does not document: {missing}"

@@ -22,6 +22,8 @@ from .demo import demo
 from .init import init
 from .member import birthdays, member
 from .refresh import refresh
+from .templates import templates
+from .today import log, today
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -41,6 +43,9 @@ cli.add_command(demo)
 cli.add_command(member)
 cli.add_command(birthdays)
 cli.add_command(refresh)
+cli.add_command(today)
+cli.add_command(log)
+cli.add_command(templates)
 
 
 def _lang_from_argv(argv: list[str]) -> str:

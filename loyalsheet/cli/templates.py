@@ -1,0 +1,62 @@
+"""`loyalsheet templates check`: render every message template against demo members."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import click
+
+from ..daily import templates_for
+from ..render import Templates
+from ..rules import evaluate
+from ..segments import segment
+from ..template_check import check_templates
+from ..workbook.reader import read_member_file
+from .common import App, common_options, err_console, out_console, print_json
+
+
+@click.command()
+@click.argument("action", type=click.Choice(["check"]), metavar="check")
+@click.option("--dir", "directory", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
+              help="Check this folder of templates only (default: messaging.templates, then the built-in ones) "
+                   "/ 只检查此文件夹")
+@click.option("--members", type=click.IntRange(min=10, max=5000), default=120, show_default=True,
+              help="Demo members to render against / 用于试渲染的演示会员数")
+@common_options(json_flag=True, day=True)
+def templates(app: App, action: str, directory: Path | None, members: int, as_json: bool, day: date | None) -> None:
+    """Check the message templates: `loyalsheet templates check`.  检查消息模板。
+
+    Renders every template (message_templates/<campaign>.<sms|email>.<zh|en>.j2) against the members of a
+    demo store, as the daily job would, and reports each error with the template's file and line.
+    Warns about SMS longer than messaging.sms_segment_limit segments. Exit code 1 when a template has an error.
+    """
+    from ..demo import write_demo
+
+    config = app.config_or_default(Path.cwd() / "members.xlsx")
+    today = app.today(day)
+    tpl = Templates([directory.resolve()]) if directory is not None else templates_for(config)
+    with tempfile.TemporaryDirectory(prefix="loyalsheet-templates-") as tmp:
+        write_demo(Path(tmp), members=members, today=today)
+        mf = read_member_file(Path(tmp) / "members.xlsx", region="CN")
+    ev = evaluate(mf, config, today)
+    seg = segment(mf.members, mf.txns, config.segments, today)
+    result = check_templates(tpl, config, mf, ev, seg, today)
+    dirs = ", ".join(str(d) for d in tpl.directories)
+    if as_json:
+        print_json({"directories": [str(d) for d in tpl.directories], "templates": result.templates,
+                    "renders": result.renders, "members": result.members,
+                    "errors": [{"code": f.code, **f.params} for f in result.errors],
+                    "warnings": [{"code": f.code, **f.params} for f in result.warnings]})
+    else:
+        console, err = out_console(), err_console()
+        for f in result.errors:
+            err.print(f"[red]{app.t('severity.error')}[/] " + app.t(f.code, **f.params).replace("[", r"\["))
+        for f in result.warnings:
+            err.print(f"[yellow]{app.t('severity.warning')}[/] " + app.t(f.code, **f.params).replace("[", r"\["))
+        console.print(app.t("templates.checked", templates=result.templates, dirs=dirs, renders=result.renders,
+                            members=result.members))
+        console.print(app.t("templates.failed", count=len(result.errors)) if result.errors else app.t("templates.ok"))
+    sys.exit(1 if result.errors else 0)
