@@ -185,3 +185,33 @@ def test_twilio_and_smtp_for_real_with_stop_and_an_invalid_number(
     assert ("sms", stop[0].to) in history.opted_out  # honoured on every later run
     again = today(cli, store, "--at", "12:00", "--send", "--json", env=env)
     assert as_json(again)["result"]["counts"] == {} and len(tw.messages) == len(sms) - 2  # type: ignore[index]
+
+
+def test_a_person_settles_a_message_left_unknown(cli: Callable[..., Result], store: Path) -> None:
+    from datetime import UTC, datetime
+
+    from loyalsheet.ledger import OutgoingMessage, ledger_path_for
+
+    ledger = Ledger(ledger_path_for(store / "members.xlsx"))
+    at = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    keys = ["birthday:M00001:2026", "birthday:M00002:2026"]
+    ledger.plan([OutgoingMessage(k, k.split(":")[1], "birthday", "email", "a@example.com", "Happy birthday", DAY)
+                 for k in keys], at)
+    for k in keys:
+        ledger.mark_sending(k, at, "smtp")
+        ledger.mark_unknown(k, at, code="smtp_cut", text="connection dropped after DATA")
+    ledger.close()
+    config = ["--config", str(store / "config.yaml"), "--lang", "en"]
+    assert cli("log", "--resolve", keys[0], "sent", *config, cwd=store).code == 0
+    assert cli("log", "--resolve", keys[1], "not-sent", *config, cwd=store).code == 0
+    again = cli("log", "--resolve", keys[0], "sent", *config, cwd=store)
+    assert again.code == 2 and "not unknown" in again.err
+    bad = cli("log", "--resolve", keys[0], "maybe", *config, cwd=store)
+    assert bad.code == 2 and "sent or not-sent" in bad.err
+    ledger = Ledger(ledger_path_for(store / "members.xlsx"))
+    try:
+        first, second = ledger.entry(keys[0]), ledger.entry(keys[1])
+        assert first is not None and first.state is State.SENT
+        assert second is not None and second.state is State.PLANNED
+    finally:
+        ledger.close()

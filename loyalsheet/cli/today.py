@@ -32,9 +32,9 @@ from ..daily import (
     templates_for,
     today_sheet,
 )
-from ..errors import WorkbookError
+from ..errors import LoyalsheetError, WorkbookError
 from ..i18n import t
-from ..ledger import Entry, Ledger, ledger_path_for
+from ..ledger import Entry, Ledger, State, ledger_path_for
 from ..sender import Outcome, SendReport, send_all
 from ..workbook.reader import read_member_file
 from ..workbook.writer import Fingerprint, fingerprint, read_owned_sheet, write_owned_sheets
@@ -308,14 +308,24 @@ def _log_row(e: Entry, lang: str, zone: ZoneInfo) -> dict[str, Any]:
 @click.option("--workbook", type=click.Path(path_type=Path), default=None, help="Member file / 会员档案")
 @click.option("--max", "max_rows", type=click.IntRange(min=1), default=200, show_default=True,
               help="Show at most this many rows / 最多显示行数")
+@click.option("--resolve", "resolve", nargs=2, metavar="KEY sent|not-sent", default=None,
+              help="Settle a message left 'unknown' after checking with the member: it arrived (sent), or it did "
+                   "not (not-sent: it goes again on the next run within its window) / 人工核对 unknown 消息")
 @common_options(json_flag=True)
-def log(app: App, since: date | None, workbook: Path | None, max_rows: int, as_json: bool) -> None:
-    """Print the message log from the send ledger: what was sent, when, how, and any error.  发送记录。"""
+def log(app: App, since: date | None, workbook: Path | None, max_rows: int, resolve: tuple[str, str] | None,
+        as_json: bool) -> None:
+    """Print the message log from the send ledger: what was sent, when, how, and any error.  发送记录。
+
+    A message the tool cannot know about (an e-mail cut off mid-send) stays 'unknown' and is never
+    resent by itself: check with the member, then settle it with --resolve KEY sent|not-sent.
+    """
     config = app.config_or_default(workbook)
     path = workbook.resolve() if workbook is not None else config.workbook_path
     ledger_file = ledger_path_for(path)
     zone = ZoneInfo(config.default_store.timezone)
     entries: list[Entry] = []
+    if resolve is not None:
+        _resolve(app, ledger_file, *resolve)
     if ledger_file.exists():
         ledger = Ledger(ledger_file)
         try:
@@ -341,6 +351,29 @@ def log(app: App, since: date | None, workbook: Path | None, max_rows: int, as_j
     console.print(table)
     if len(rows) > max_rows:
         console.print(app.t("today.more", more=len(rows) - max_rows))
+
+
+def _resolve(app: App, ledger_file: Path, key: str, outcome: str) -> None:
+    """A person's answer for an ``unknown`` message: it arrived, or it did not (then it may go again)."""
+    if outcome not in ("sent", "not-sent"):
+        raise LoyalsheetError("log.resolve_outcome", outcome=outcome)
+    if not ledger_file.exists():
+        raise LoyalsheetError("log.resolve_missing", key=key)
+    ledger = Ledger(ledger_file)
+    try:
+        entry = ledger.entry(key)
+        if entry is None:
+            raise LoyalsheetError("log.resolve_missing", key=key)
+        if entry.state is not State.UNKNOWN:
+            raise LoyalsheetError("log.resolve_state", key=key, state=entry.state.value)
+        now = datetime.now(UTC)
+        if outcome == "sent":
+            ledger.mark_sent(key, entry.provider_id or "confirmed-by-hand", now)
+        else:
+            ledger.mark_planned(key, now, code="resolved", text="checked by hand: not received")
+    finally:
+        ledger.close()
+    out_console().print(app.t("log.resolved", key=key, outcome=outcome))
 
 
 def _since(ctx: click.Context, value: str | None) -> date | None:

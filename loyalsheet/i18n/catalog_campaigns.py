@@ -99,6 +99,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "“{value}”不是消息活动：可选 {names}",
     },
     # --- loyalsheet log ---
+    "log.resolve_outcome": {"en": "--resolve: say sent or not-sent, not {outcome}", "zh": "--resolve：请写 sent 或 not-sent，而不是 {outcome}"},
+    "log.resolve_outcome.hint": {"en": "For example: loyalsheet log --resolve birthday:M00042:2026 sent", "zh": "例如：loyalsheet log --resolve birthday:M00042:2026 sent"},
+    "log.resolve_missing": {"en": "{key}: no such message in the send ledger", "zh": "{key}：发送记录中没有这条消息"},
+    "log.resolve_missing.hint": {"en": "Copy the key from `loyalsheet log`.", "zh": "请从 `loyalsheet log` 中复制消息编号。"},
+    "log.resolve_state": {"en": "{key} is {state}, not unknown: nothing to settle", "zh": "{key} 的状态是 {state}，不是 unknown，无需核对"},
+    "log.resolve_state.hint": {"en": "Only messages left 'unknown' need a person's answer.", "zh": "只有状态为 unknown 的消息需要人工核对。"},
+    "log.resolved": {"en": "{key}: recorded as {outcome}.", "zh": "{key}：已记录为 {outcome}。"},
     "log.title": {"en": "Message log ({count})", "zh": "发送记录（{count} 条）"},
     "log.bad_since": {"en": "--since {value}: write the day as YYYY-MM-DD", "zh": "--since {value}：日期请写成 YYYY-MM-DD"},
     "log.empty": {"en": "No messages in the send ledger yet ({file}).", "zh": "发送记录中还没有消息（{file}）。"},
