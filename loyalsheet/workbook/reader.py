@@ -11,10 +11,13 @@ faster than openpyxl's read-only mode (``scripts/bench_read --engine openpyxl`` 
 
 from __future__ import annotations
 
+import gc
+import threading
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from itertools import chain, islice, repeat
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +163,17 @@ def _locate_header(rows: list[list[Any]], sheet: Sheet) -> _Header:
 
 _MISS = object()
 _CACHE_LIMIT = 200_000
+_CHUNK = 20_000  # rows typed at a time: big enough for list comprehensions to pay, small enough to keep memory flat
+_PROGRESS_EVERY = 20_000
+_DATE_TYPES = frozenset({date, datetime})
+
+
+def _kept(err: P.CellError) -> P.CellError:
+    """A CellError to keep as a value (in a cache): without the traceback, which would hold the reading
+    frame and its chunk of rows in a reference cycle, and without the exception it was raised from."""
+    err.__traceback__ = None
+    err.__context__ = None
+    return err
 
 
 def _converter(kind: str, region: str) -> Callable[[Any], Any]:
@@ -189,34 +203,58 @@ class _Cell:
     key: str
     pos: int  # position in the schema's column order
     index: int  # column index in the sheet
+    kind: str
     convert: Callable[[Any], Any]
     required: bool
-    cache: dict[Any, Any] | None  # None for date columns: their values rarely repeat
+    cache: dict[Any, Any] | None  # raw -> typed value or CellError; None for date columns (the row-by-row path)
+    # raw -> the field value a clean cell gives (after ``final``), for the column-wise path; a raw value that
+    # gives a problem is never in it, so its rows take the row-by-row path
+    fast: dict[Any, Any] = field(default_factory=dict)
+    final: Callable[[Any], Any] | None = None  # typed value -> record field (a batch builder's conversions)
 
 
 class _SheetReader:
     """Types the cells of one sheet, collecting problems with their row and column.
 
     Values repeat a great deal down a column (types, stores, member IDs, amounts), so each column
-    remembers what it made of a raw value; a million-row sheet is read in seconds.
+    remembers what it made of a raw value. Rows are typed a chunk at a time, column by column: a
+    column's values are looked up in its cache with one list comprehension, and only the rows with a
+    cell that is blank where it is required, unreadable or new to the cache get a closer look. Rows
+    with a problem are read row by row (:meth:`parse`), exactly as they always were, so the problems
+    and their order do not depend on the chunking.
     """
 
-    def __init__(self, sheet: Sheet, header: _Header, region: str) -> None:
+    def __init__(self, sheet: Sheet, header: _Header, region: str,
+                 shared: dict[Any, dict[Any, Any]] | None = None) -> None:
         self.sheet = sheet
-        self.cells = [
-            _Cell(col.key, pos, header.index[col.key], _converter(col.kind, region), col.required,
-                  None if col.kind in ("date", "datetime", "birthday") else {})
-            for pos, col in enumerate(sheet.columns)
-            if col.key in header.index
-        ]
+        finals = _FINALS.get(sheet.key, {}) if sheet.key in _BATCH_BUILDERS else {}
+        # ID columns share their caches across the file (``shared``, one per read): Transactions names
+        # the members that Members read. Fast caches are shared only between columns that treat a value
+        # alike (a blank is clean only where it is not required).
+        shared = {} if shared is None else shared
+        self.cells: list[_Cell] = []
+        for pos, col in enumerate(sheet.columns):
+            if col.key not in header.index:
+                continue
+            final = finals.get(col.key)
+            cell = _Cell(col.key, pos, header.index[col.key], col.kind, _converter(col.kind, region), col.required,
+                         None if col.kind in ("date", "datetime", "birthday") else {}, final=final)
+            if col.kind == "id":
+                cell.cache = shared.setdefault("id", {})
+                if final is None:
+                    cell.fast = shared.setdefault(("id", col.required), {})
+            self.cells.append(cell)
         self.width = len(sheet.columns)
         self.problems: list[Problem] = []
         self.row_number = 0
+        # Column-wise reading needs a required column: a row whose cells are all clean is then never blank.
+        self.columnwise = any(cell.required for cell in self.cells)
+        self.exact_datetimes: set[str] = set()  # columns whose last chunk held datetime objects only
 
     def problem(self, code: str, key: str, value: Any = None, severity: Severity = Severity.ERROR, **params: Any) -> None:
         self.problems.append(Problem(severity, code, self.sheet.key, self.row_number, key, value, params))
 
-    def parse(self, row: list[Any], row_number: int) -> list[Any] | None:
+    def parse(self, row: Sequence[Any], row_number: int) -> list[Any] | None:
         """Typed values in the schema's column order (None when blank, absent or unreadable); None for an empty row."""
         n = len(row)
         values: list[Any] = [None] * self.width
@@ -237,7 +275,7 @@ class _SheetReader:
                 try:
                     value = cell.convert(raw)
                 except P.CellError as err:
-                    value = err
+                    value = _kept(err)
                 if cache is not None and type(raw) is not bool and len(cache) < _CACHE_LIMIT:
                     cache[raw] = value
             if isinstance(value, P.CellError):
@@ -252,8 +290,113 @@ class _SheetReader:
         self.problems.extend(found)
         return values
 
+    def _column(self, cell: _Cell, raw: Sequence[Any]) -> tuple[list[Any], list[int]]:
+        """The field values of one column of a chunk, and the rows (0-based in the chunk) it makes unclean.
 
-def _member(r: _SheetReader, v: list[Any]) -> Member | None:
+        A value at an unclean row is meaningless: that row is read again by :meth:`parse`.
+        """
+        if cell.kind in ("date", "datetime"):
+            # calamine gives Excel dates as date/datetime objects, which parse as themselves
+            types = set(map(type, raw))
+            if cell.kind == "datetime" and types <= _DATE_TYPES:
+                if types == {datetime}:
+                    self.exact_datetimes.add(cell.key)
+                return list(raw), []
+            if cell.kind == "date" and types == {date}:
+                return list(raw), []
+            if cell.kind == "date" and types == {datetime}:
+                return list(map(datetime.date, raw)), []
+        fast = cell.fast
+        get = fast.get
+        if (0 in fast or 1 in fast) and bool in set(map(type, raw)):
+            vals = [_MISS if type(x) is bool else get(x, _MISS) for x in raw]  # True == 1: keep booleans apart
+        else:
+            vals = [get(x, _MISS) for x in raw]
+        unclean: list[int] = []
+        if _MISS not in vals:
+            return vals, unclean
+        cache, required, final = cell.cache, cell.required, cell.final
+        i = -1
+        while True:
+            try:
+                i = vals.index(_MISS, i + 1)  # the next miss, found in C
+            except ValueError:
+                break
+            if vals[i] is not _MISS:  # equal to _MISS without being it: a value with an odd __eq__
+                continue
+            x = raw[i]
+            if x is None or x == "":
+                if required:
+                    unclean.append(i)
+                    continue
+                value = None
+            else:
+                plain = type(x) is not bool
+                value = cache.get(x, _MISS) if cache is not None and plain else _MISS
+                if value is _MISS:
+                    try:
+                        value = cell.convert(x)
+                    except P.CellError as err:
+                        value = _kept(err)
+                    if cache is not None and plain and len(cache) < _CACHE_LIMIT:
+                        cache[x] = value
+                if isinstance(value, P.CellError) or (value is None and required):
+                    unclean.append(i)
+                    continue
+            if final is not None:
+                value = final(value)
+            vals[i] = value
+            if type(x) is not bool and len(fast) < _CACHE_LIMIT:
+                fast[x] = value
+        return vals, unclean
+
+    def read_chunk(self, chunk: list[list[Any]], first_row_number: int,
+                   build: Callable[[_SheetReader, Sequence[Any]], Any], records: list[Any]) -> None:
+        """Type a chunk of rows (the first at sheet row ``first_row_number``) and append their records."""
+        if not self.columnwise:
+            for i, row in enumerate(chunk):
+                values = self.parse(row, first_row_number + i)
+                if values is not None:
+                    record = build(self, values)
+                    if record is not None:
+                        records.append(record)
+            return
+        n = len(chunk)
+        need = max(cell.index for cell in self.cells) + 1
+        if min(map(len, chunk)) < need:
+            chunk = [row + [None] * (need - len(row)) if len(row) < need else row for row in chunk]
+        raw_columns = list(zip(*chunk, strict=False))  # rows are at least `need` long
+        columns: dict[str, list[Any]] = {}
+        unclean: set[int] = set()
+        self.exact_datetimes.clear()
+        for cell in self.cells:
+            columns[cell.key], bad = self._column(cell, raw_columns[cell.index])
+            unclean.update(bad)
+        del raw_columns
+        batch = _BATCH_BUILDERS.get(self.sheet.key)
+        if batch is not None:
+            built = batch(self, columns, n, first_row_number)
+            for i in sorted(unclean):
+                values = self.parse(chunk[i], first_row_number + i)
+                built[i] = build(self, values) if values is not None else None
+            records.extend(built if not unclean else [r for r in built if r is not None])
+            return
+        absent = [None] * n
+        in_order = [columns.get(col.key, absent) for col in self.sheet.columns]
+        for i, clean in enumerate(zip(*in_order, strict=True)):
+            if i in unclean:
+                values = self.parse(chunk[i], first_row_number + i)
+                if values is None:
+                    continue
+                record = build(self, values)
+            else:
+                self.row_number = first_row_number + i
+                record = build(self, clean)
+            if record is not None:
+                records.append(record)
+
+
+def _member(r: _SheetReader, v: Sequence[Any]) -> Member | None:
     (member_id, name, phone, email, gender, birthday, lunar, joined, store, membership, paid_until, family_of,
      referred_by, sms_consent, email_consent, language, notes) = v
     if member_id is None:
@@ -290,7 +433,7 @@ _PAID_WITH = {p.value: p for p in PaidWith}
 _CASH = PaidWith.CASH
 
 
-def _txn(r: _SheetReader, v: list[Any]) -> Txn | None:
+def _txn(r: _SheetReader, v: Sequence[Any]) -> Txn | None:
     when, member_id, type_name, amount, points, paid_with, gift_card, course_card, category, special, store, staff, \
         note = v
     if when is None or member_id is None or type_name is None:
@@ -305,7 +448,38 @@ def _txn(r: _SheetReader, v: list[Any]) -> Txn | None:
                staff, note, at)
 
 
-def _gift_card(r: _SheetReader, v: list[Any]) -> GiftCard | None:
+def _txns(r: _SheetReader, columns: dict[str, list[Any]], n: int, first_row_number: int) -> list[Any]:
+    """:func:`_txn` for a chunk of clean rows at once, column by column (a million rows is most of a big book)."""
+    whens = columns["date"]
+    if "date" in r.exact_datetimes:
+        days = list(map(datetime.date, whens))
+        ats = [w if w.hour or w.minute or w.second else None for w in whens]
+    else:
+        days = [w.date() if isinstance(w, datetime) else w for w in whens]
+        ats = [w if isinstance(w, datetime) and (w.hour or w.minute or w.second) else None for w in whens]
+
+    def column(key: str, absent: Any = None) -> Iterable[Any]:
+        return columns.get(key) or repeat(absent, n)
+
+    fields = zip(range(first_row_number, first_row_number + n), days, column("member_id"), column("type"),
+                 column("amount"), column("points"), column("paid_with", _CASH), column("gift_card"),
+                 column("course_card"), column("category"), column("special_offer", False), column("store"),
+                 column("staff"), column("note"), ats, strict=True)
+    return list(map(_tuple_new, repeat(Txn, n), fields))
+
+
+_tuple_new = tuple.__new__
+# The batch builders' conversions, applied once per distinct raw value (what _txn does row by row).
+_FINALS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "transactions": {
+        "type": _TXN_TYPE.__getitem__,
+        "paid_with": lambda v: _PAID_WITH[v] if v else _CASH,
+        "special_offer": bool,
+    },
+}
+
+
+def _gift_card(r: _SheetReader, v: Sequence[Any]) -> GiftCard | None:
     card_id, member_id, issued, value, valid_months, friend_name, friend_phone, registered = v
     if card_id is None or member_id is None or issued is None or value is None:
         return None
@@ -313,28 +487,28 @@ def _gift_card(r: _SheetReader, v: list[Any]) -> GiftCard | None:
                     bool(registered))
 
 
-def _course_card(r: _SheetReader, v: list[Any]) -> CourseCard | None:
+def _course_card(r: _SheetReader, v: Sequence[Any]) -> CourseCard | None:
     card_id, member_id, service, sessions, price, bought, valid_until = v
     if card_id is None or member_id is None or sessions is None or bought is None:
         return None
     return CourseCard(r.row_number, card_id, member_id, service or "", sessions, price, bought, valid_until)
 
 
-def _event(r: _SheetReader, v: list[Any]) -> Event | None:
+def _event(r: _SheetReader, v: Sequence[Any]) -> Event | None:
     event_id, title, day, invite_days, audience, template = v
     if event_id is None or day is None:
         return None
     return Event(r.row_number, event_id, title or "", day, invite_days, audience or ("all",), template)
 
 
-def _call_note(r: _SheetReader, v: list[Any]) -> CallNote | None:
+def _call_note(r: _SheetReader, v: Sequence[Any]) -> CallNote | None:
     day, member_id, staff, outcome, note, next_call = v
     if day is None or member_id is None:
         return None
     return CallNote(r.row_number, day, member_id, staff, outcome, note, next_call)
 
 
-def _opt_out(r: _SheetReader, v: list[Any]) -> OptOut | None:
+def _opt_out(r: _SheetReader, v: Sequence[Any]) -> OptOut | None:
     day, member_id, phone, email, channel, source = v
     if member_id is None and phone is None and email is None:
         if not any(p.row == r.row_number and p.sheet == "opt_outs" for p in r.problems[-3:]):
@@ -360,7 +534,7 @@ for _sheet in SHEETS:
         raise RuntimeError(f"reader builders are out of step with the schema of {_sheet.key}")
 
 
-_BUILDERS: dict[str, Callable[[_SheetReader, list[Any]], Any]] = {
+_BUILDERS: dict[str, Callable[[_SheetReader, Sequence[Any]], Any]] = {
     "members": _member,
     "transactions": _txn,
     "gift_cards": _gift_card,
@@ -369,6 +543,71 @@ _BUILDERS: dict[str, Callable[[_SheetReader, list[Any]], Any]] = {
     "call_notes": _call_note,
     "opt_outs": _opt_out,
 }
+# Sheets whose clean rows are built a chunk at a time; the others call their builder row by row.
+_BATCH_BUILDERS: dict[str, Callable[[_SheetReader, dict[str, list[Any]], int, int], list[Any]]] = {
+    "transactions": _txns,
+}
+
+
+class _SheetLoader:
+    """Parses sheets on a thread of its own, in order, with a workbook handle of its own.
+
+    calamine parses a sheet in Rust without holding the GIL, and parsing is most of a big book's
+    read (~12 of ~22 s for 1,000,000 transactions), so on a machine with two cores the transactions
+    are parsed while the members are typed. Sheets are handed over in order, each once; an error is
+    raised when its sheet is asked for, so errors come in the same order as when sheets were read one
+    by one. The thread is not a daemon: a process that stops reading early (a header missing, Ctrl-C)
+    exits once the sheet being parsed is done, rather than while calamine still runs.
+    """
+
+    def __init__(self, path: Path, titles: list[str]) -> None:
+        self._titles = titles
+        self._parsed: list[Any] = []  # a CalamineSheet, or the exception parsing it raised, per title
+        self._handed = 0
+        self._ready = threading.Condition()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, args=(str(path),), name="loyalsheet-sheets")
+        self._thread.start()
+
+    def _run(self, path: str) -> None:
+        import python_calamine
+
+        book = None
+        try:
+            book = python_calamine.CalamineWorkbook.from_path(path)
+            for title in self._titles:
+                if self._stopped:
+                    break
+                try:
+                    parsed: Any = book.get_sheet_by_name(title)
+                except BaseException as exc:  # raised in the reading thread
+                    parsed = exc.with_traceback(None)
+                self._hand_over(parsed)
+        except BaseException as exc:  # the file could not be opened again: every sheet left says so
+            while len(self._parsed) < len(self._titles):
+                self._hand_over(exc.with_traceback(None))
+        finally:
+            if book is not None:
+                book.close()
+
+    def _hand_over(self, parsed: Any) -> None:
+        with self._ready:
+            self._parsed.append(parsed)
+            self._ready.notify_all()
+
+    def next_sheet(self) -> Any:
+        """The next sheet parsed (a CalamineSheet), waiting for it; raises what parsing it raised."""
+        with self._ready:
+            self._ready.wait_for(lambda: len(self._parsed) > self._handed)
+            parsed, self._parsed[self._handed] = self._parsed[self._handed], None
+            self._handed += 1
+        if isinstance(parsed, BaseException):
+            raise parsed
+        return parsed
+
+    def stop(self) -> None:
+        """Parse no further sheet; the one being parsed is finished and dropped."""
+        self._stopped = True
 
 
 @dataclass
@@ -379,9 +618,9 @@ class _SheetResult:
 
 
 def _read_sheet(
-    book: Any, title: str, sheet: Sheet, path: Path, region: str, progress: Progress | None
+    data: Any, title: str, sheet: Sheet, path: Path, region: str, progress: Progress | None,
+    shared: dict[Any, dict[Any, Any]],
 ) -> _SheetResult:
-    data = book.get_sheet_by_name(title)
     start_row, start_col = data.start if data.start is not None else (0, 0)
     total = max(int(data.height), 1)
     rows_iter: Iterator[list[Any]] = iter(data.iter_rows())
@@ -410,7 +649,7 @@ def _read_sheet(
         headers=header.texts,
         extra_headers=tuple(header.extras),
     )
-    reader = _SheetReader(sheet, header, region)
+    reader = _SheetReader(sheet, header, region, shared)
     for key, col in header.duplicates:
         reader.problems.append(
             Problem(Severity.WARNING, "header_duplicate", sheet.key, header_abs, key, None,
@@ -418,22 +657,20 @@ def _read_sheet(
         )
     build = _BUILDERS[sheet.key]
     records: list[Any] = []
-    parse_row = reader.parse
-    first = header.row_index + 1
-    for i, row in enumerate(head[first:], start=first):
-        values = parse_row(row, start_row + i + 1)
-        if values is not None:
-            record = build(reader, values)
-            if record is not None:
-                records.append(record)
-    for i, row in enumerate(rows_iter, start=len(head)):
-        values = parse_row(row, start_row + i + 1)
-        if values is not None:
-            record = build(reader, values)
-            if record is not None:
-                records.append(record)
-        if progress is not None and i % 20000 == 0:
-            progress(sheet.key, i, total)
+    rows = chain(head[header.row_index + 1:], rows_iter)
+    # Only the iterator holds the sheet now, and it lets go when exhausted: a frame kept alive by a
+    # reference cycle in a library (phonenumbers keeps a traceback in a local) then does not keep a
+    # whole sheet in memory until the next collection. (The caller passes the sheet on, holding none.)
+    del data, rows_iter
+    i = header.row_index + 1  # index of the chunk's first row among the rows iterated
+    while chunk := list(islice(rows, _CHUNK)):
+        reader.read_chunk(chunk, start_row + i + 1, build, records)
+        end = i + len(chunk)
+        if progress is not None:  # at every _PROGRESS_EVERY-th row after the header scan, as row-by-row reading did
+            first_reported = -(-max(i, len(head), 1) // _PROGRESS_EVERY) * _PROGRESS_EVERY
+            for done in range(first_reported, end, _PROGRESS_EVERY):
+                progress(sheet.key, done, total)
+        i = end
     if progress is not None:
         progress(sheet.key, total, total)
     return _SheetResult(records, layout, reader.problems)
@@ -454,11 +691,25 @@ def read_member_file(path: Path, *, region: str = "CN", progress: Progress | Non
         raise _open_error("workbook_encrypted", path) from None
     except Exception as exc:  # calamine raises several types for a broken file; all mean the same to a person
         raise _open_error("workbook_corrupt", path, detail=str(exc)[:200]) from None
+    # The cyclic garbage collector is paused while the sheets are read (and put back as it was after).
+    # Reading makes a few million objects that live on -- a record per row, the cached cell values --
+    # and no reference cycles of its own (cached CellErrors drop their tracebacks: see _kept), so the
+    # collector would find nothing, yet its passes over the growing heap cost a quarter of a big book's
+    # read: ~10 s of ~35 s for 1,000,000 transactions (scripts/bench_read). When it is put back, what the
+    # read made is moved to the oldest generation (gc.freeze + gc.unfreeze moves without traversing), so
+    # the next young collections do not walk a million records either (~2 s more in `check`).
+    collecting = gc.isenabled()
+    gc.disable()
+    loader: _SheetLoader | None = None
     try:
         titles = list(book.sheet_names)
+        found = [(sheet, _find_sheet(titles, sheet)) for sheet in SHEETS]
+        present = [title for _, title in found if title is not None]
+        if len(present) > 1 and not any(sheet.required and title is None for sheet, title in found):
+            loader = _SheetLoader(path, present[1:])  # the first sheet is parsed here, the others meanwhile
         results: dict[str, _SheetResult] = {}
-        for sheet in SHEETS:
-            title = _find_sheet(titles, sheet)
+        shared: dict[Any, dict[Any, Any]] = {}  # caches the sheets' ID columns share
+        for sheet, title in found:
             if title is None:
                 if sheet.required:
                     raise WorkbookError(
@@ -466,12 +717,25 @@ def read_member_file(path: Path, *, region: str = "CN", progress: Progress | Non
                     )
                 continue
             try:
-                results[sheet.key] = _read_sheet(book, title, sheet, path, region, progress)
+                if results:  # a sheet after the first: parsed on the loader's thread meanwhile
+                    assert loader is not None
+                    data = loader.next_sheet()
+                else:
+                    data = book.get_sheet_by_name(title)
+                results[sheet.key] = _read_sheet(data, title, sheet, path, region, progress, shared)
+                del data
             except WorkbookError:
                 raise
             except Exception as exc:  # a damaged sheet part inside an otherwise valid zip
                 raise _open_error("workbook_corrupt", path, detail=f"{title}: {str(exc)[:200]}") from None
     finally:
+        if loader is not None:
+            loader.stop()
+        if collecting:
+            if gc.get_freeze_count() == 0:  # (never unfreeze what someone else froze)
+                gc.freeze()
+                gc.unfreeze()
+            gc.enable()
         book.close()
 
     def records(key: str) -> tuple[Any, ...]:
