@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -9,12 +10,14 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from ..config import Config
 from ..errors import WorkbookError
 from ..ledger import Ledger, State, ledger_path_for
+from ..model import MemberFile
 from ..refresh import CALL_LOG, CALLS, STATUS, build_refresh, describe_move, sheet_title
 from ..report import counts
 from ..rules import evaluate
-from ..segments import segment
+from ..segments import SegmentResult, segment
 from ..validation import Context, validate
 from ..workbook.reader import read_member_file
 from ..workbook.writer import fingerprint, read_owned_sheet, write_owned_sheets
@@ -32,6 +35,18 @@ def messages_sent(workbook: Path, today: date) -> Counter[str]:
         return Counter(e.campaign for e in ledger.history(since) if e.state is State.SENT)
     finally:
         ledger.close()
+
+
+def _segment_without_gc(mf: MemberFile, config: Config, today: date) -> SegmentResult:
+    """The segments pass with the cyclic garbage collector paused: it builds a million small objects and
+    no cycles, and the collector's repeated scans of them would cost about a quarter of the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return segment(mf.members, mf.txns, config.segments, today)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @click.command()
@@ -54,7 +69,7 @@ def refresh(app: App, workbook: Path | None, dry_run: bool, max_rows: int, as_js
     today = app.today(day)
     errors, _ = counts(validate(mf, Context(today=today, stores=config.store_names)))
     ev = evaluate(mf, config, today)
-    seg = segment(mf.members, mf.txns, config.segments, today)
+    seg = _segment_without_gc(mf, config, today)
     plan = build_refresh(
         mf, ev, seg, config, lang=app.lang,
         previous_status=read_owned_sheet(path, sheet_title(STATUS)),
