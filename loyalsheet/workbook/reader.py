@@ -17,7 +17,8 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from itertools import chain, islice, repeat
+from itertools import chain, compress, islice, repeat
+from operator import is_
 from pathlib import Path
 from typing import Any
 
@@ -313,17 +314,11 @@ class _SheetReader:
         else:
             vals = [get(x, _MISS) for x in raw]
         unclean: list[int] = []
-        if _MISS not in vals:
+        # `in` compares each value with _MISS: quick for str, int, enums; Decimal and Birthday take ~10x longer
+        if cell.kind not in ("money", "birthday") and _MISS not in vals:
             return vals, unclean
         cache, required, final = cell.cache, cell.required, cell.final
-        i = -1
-        while True:
-            try:
-                i = vals.index(_MISS, i + 1)  # the next miss, found in C
-            except ValueError:
-                break
-            if vals[i] is not _MISS:  # equal to _MISS without being it: a value with an odd __eq__
-                continue
+        for i in compress(range(len(vals)), map(is_, vals, repeat(_MISS))):  # the misses, found in C
             x = raw[i]
             if x is None or x == "":
                 if required:
@@ -717,11 +712,8 @@ def read_member_file(path: Path, *, region: str = "CN", progress: Progress | Non
                     )
                 continue
             try:
-                if results:  # a sheet after the first: parsed on the loader's thread meanwhile
-                    assert loader is not None
-                    data = loader.next_sheet()
-                else:
-                    data = book.get_sheet_by_name(title)
+                # a sheet after the first was parsed on the loader's thread meanwhile (handed over in order)
+                data = loader.next_sheet() if loader is not None and results else book.get_sheet_by_name(title)
                 results[sheet.key] = _read_sheet(data, title, sheet, path, region, progress, shared)
                 del data
             except WorkbookError:
