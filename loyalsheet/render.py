@@ -285,9 +285,11 @@ class Templates:
             html_part = (
                 "".join(template.blocks["html"](tctx)).strip() if "html" in template.blocks else _text_to_html(text)
             )
-        except Exception:
+        except Exception as exc:
             # Rendering blocks by hand skips Jinja's traceback rewriting: do it, so the line is the template's.
+            # handle_exception() re-raises the error with the template's own line numbers.
             template.environment.handle_exception()
+            raise exc  # not reached: handle_exception always raises
         return Rendered(name, subject, text, html_part)
 
 

@@ -44,6 +44,7 @@ from loyalsheet.workbook.writer import (
     read_owned_sheet,
     write_owned_sheets,
 )
+from tests.helpers import soffice as soffice_executable
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BOOKS = ["openpyxl_features.xlsx", "libreoffice.xlsx", "macro.xlsm"]
@@ -730,10 +731,9 @@ def _calamine_view(value: CellValue) -> CellValue:
 
 
 def soffice(tmp_path: Path, args: list[str]) -> None:
-    if shutil.which("soffice") is None:
-        pytest.skip("LibreOffice (soffice) is not installed")
+    exe = soffice_executable()  # fails the test (scripts/test installs LibreOffice) rather than skipping it
     profile = tmp_path / f"lo-profile-{uuid.uuid4().hex}"
-    subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", *args],
+    subprocess.run([exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", *args],
                    check=True, capture_output=True, timeout=180)
 
 
