@@ -9,10 +9,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from ..report import counts, locate, sort_key
-from ..rules import evaluate
-from ..validation import Context, validate
-from .common import App, common_options, load_member_file, out_console, print_json
+from ..jobs import run_check
+from .common import App, common_options, open_book, out_console, print_json, progress_bar
 
 
 @click.command()
@@ -26,23 +24,12 @@ def check(app: App, workbook: Path | None, max_rows: int, as_json: bool, day: da
 
     Exit code 0: no errors (warnings allowed); 1: errors found; 2: the file could not be read.
     """
-    config, mf = load_member_file(app, workbook)
-    today = app.today(day)
-    problems = validate(mf, Context(today=today, stores=config.store_names))
-    seen = {(p.sheet, p.row, p.column, p.code) for p in problems}
-    for rule_problem in evaluate(mf, config, today).problems:  # over-redemption, overdrawn cards...
-        if (rule_problem.sheet, rule_problem.row, rule_problem.column, rule_problem.code) not in seen:
-            problems.append(rule_problem)
-    problems.sort(key=sort_key)
-    errors, warnings = counts(problems)
-    located = [locate(p, mf, app.lang) for p in problems]
-    file_name = Path(mf.path).name
-    summary = {
-        "file": file_name, "members": len(mf.members), "txns": len(mf.txns), "day": today.isoformat(),
-        "errors": errors, "warnings": warnings,
-    }
+    config, book = open_book(app, workbook)
+    with progress_bar(app) as update:
+        result = run_check(config, book, app.today(day), app.lang, progress=update)
+    located, errors, file_name, summary = result.problems, result.errors, result.file, result.summary()
     if as_json:
-        print_json({**summary, "path": mf.path, "problems": [p.as_dict() for p in located]})
+        print_json(result.as_json())
     else:
         console = out_console()
         if located:

@@ -22,6 +22,7 @@ from ..config import Config, load_config
 from ..errors import ConfigError, LoyalsheetError
 from ..i18n import t
 from ..model import MemberFile
+from ..workbook.access import FileBook
 from ..workbook.reader import read_member_file
 from ..workbook.schema import SHEETS_BY_KEY
 
@@ -129,26 +130,64 @@ def common_options(*, json_flag: bool = False, day: bool = False) -> Callable[[F
     return decorate
 
 
+class Bar:
+    """Progress on the terminal (stderr) for long work: call it with (what, done, total), where ``what``
+    is a sheet key while reading or ``"send"`` while sending. Silent when not a terminal or with --json."""
+
+    def __init__(self, app: App, progress: Progress | None) -> None:
+        self._app = app
+        self._progress = progress
+        self._tasks: dict[str, Any] = {}
+
+    def __call__(self, key: str, done: int, total: int) -> None:
+        if self._progress is None:
+            return
+        if key not in self._tasks:
+            sheet = SHEETS_BY_KEY.get(key)
+            if key == "send":
+                text = self._app.t("today.sending")
+            else:
+                name = (sheet.zh if self._app.lang == "zh" else sheet.en) if sheet else key
+                text = self._app.t("progress.reading", sheet=name)
+            self._tasks[key] = self._progress.add_task(text, total=total)
+        self._progress.update(self._tasks[key], completed=done, total=total)
+
+    def sending(self, done: int, total: int) -> None:
+        self("send", done, total)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Take the bar off the terminal while something else prints, then put it back."""
+        if self._progress is None:
+            yield
+            return
+        self._progress.stop()
+        try:
+            yield
+        finally:
+            for task in list(self._tasks.values()):
+                self._progress.remove_task(task)
+            self._tasks.clear()
+            self._progress.start()
+
+
 @contextmanager
-def progress_bar(app: App, enabled: bool = True) -> Iterator[Callable[[str, int, int], None]]:
+def progress_bar(app: App, enabled: bool = True) -> Iterator[Bar]:
     """A progress bar on the terminal (stderr) for long work; silent when not a terminal or with --json."""
     if not enabled or app.json_output or not sys.stderr.isatty():
-        yield lambda key, done, total: None
+        yield Bar(app, None)
         return
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err_console(), transient=True,
     ) as progress:
-        tasks: dict[str, Any] = {}
+        yield Bar(app, progress)
 
-        def update(key: str, done: int, total: int) -> None:
-            if key not in tasks:
-                sheet = SHEETS_BY_KEY.get(key)
-                name = (sheet.zh if app.lang == "zh" else sheet.en) if sheet else key
-                tasks[key] = progress.add_task(app.t("progress.reading", sheet=name), total=total)
-            progress.update(tasks[key], completed=done, total=total)
 
-        yield update
+def open_book(app: App, workbook: Path | None) -> tuple[Config, FileBook]:
+    """The config and the member file a command works on: --workbook, else the one config.yaml names."""
+    config = app.config_or_default(workbook)
+    return config, FileBook(workbook.resolve() if workbook is not None else config.workbook_path)
 
 
 def load_member_file(app: App, workbook: Path | None) -> tuple[Config, MemberFile]:

@@ -2,45 +2,26 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..campaigns import CAMPAIGN_NAMES
 from ..campaigns.settings import parse_hhmm
-from ..channels import TWILIO_API, Channel, channels_from_config
 from ..config import Config
-from ..daily import (
-    DayRun,
-    approved_keys,
-    local_now,
-    mask,
-    message_log_sheet,
-    prepare_day,
-    reason_text,
-    state_text,
-    templates_for,
-    today_sheet,
-)
-from ..errors import LoyalsheetError, WorkbookError
+from ..daily import DayRun, mask, state_text
+from ..errors import LoyalsheetError
 from ..i18n import t
+from ..jobs import ATTENTION, TodayResult, run_today
 from ..ledger import Entry, Ledger, State, ledger_path_for
-from ..sender import Outcome, SendReport, send_all
-from ..workbook.reader import read_member_file
-from ..workbook.writer import Fingerprint, fingerprint, read_owned_sheet, write_owned_sheets
-from .common import App, common_options, err_console, out_console, print_json, progress_bar
-
-_ATTENTION = frozenset({Outcome.FAILED, Outcome.OPTED_OUT, Outcome.UNKNOWN, Outcome.RETRY_LATER})
+from ..sender import SendReport
+from .common import App, common_options, err_console, open_book, out_console, print_json, progress_bar
 
 
 def _at(ctx: click.Context, param: click.Parameter, value: str | None) -> time | None:
@@ -62,27 +43,6 @@ def _campaign(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 def _short(text: str, width: int = 70) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _planned_rows(run: DayRun, names: dict[str, str], lang: str) -> list[dict[str, Any]]:
-    return [{
-        "key": c.message.key, "member_id": c.message.member_id, "name": names.get(c.message.member_id, ""),
-        "campaign": c.candidate.campaign, "kind": c.candidate.kind, "channel": c.message.channel,
-        "to": mask(c.message.to), "segments": c.segments, "reason": c.candidate.reason.render(lang),
-        "preview": c.preview, "warning": c.warning,
-    } for c in run.messages]
-
-
-def _held_rows(run: DayRun, names: dict[str, str], lang: str) -> list[dict[str, Any]]:
-    return [{
-        "key": h.candidate.key, "member_id": h.candidate.member_id, "name": names.get(h.candidate.member_id, ""),
-        "campaign": h.candidate.campaign, "kind": h.candidate.kind, "channel": h.channel, "reason": h.reason,
-        "held_because": reason_text(h, lang), "why": h.candidate.reason.render(lang),
-    } for h in run.held]
-
-
-def _error_rows(run: DayRun) -> list[dict[str, Any]]:
-    return [{"file": str(e.path or e.template), "line": e.line, "detail": e.detail} for e in run.errors]
 
 
 def _print_plan(app: App, run: DayRun, planned: list[dict[str, Any]], held: list[dict[str, Any]], max_rows: int) -> None:
@@ -125,47 +85,6 @@ def _print_plan(app: App, run: DayRun, planned: list[dict[str, Any]], held: list
                                   detail=e.detail), markup=False)
 
 
-@contextmanager
-def _send_progress(app: App) -> Iterator[Callable[[int, int], None]]:
-    if app.json_output or not sys.stderr.isatty():
-        yield lambda done, total: None
-        return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console(), transient=True) as progress:
-        task = progress.add_task(app.t("today.sending"), total=None)
-
-        def update(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        yield update
-
-
-def _write_log(app: App, config: Config, path: Path, expected: Fingerprint, ledger: Ledger, now: datetime) -> str | None:
-    """Write the Message log sheet; the reason it could not be written, or None."""
-    since = now - timedelta(days=config.messaging.log_days)
-    sheet = message_log_sheet(ledger.history(since), config.messaging.log_sheet, app.lang, config.header_style,
-                              config.default_store.timezone)
-    try:
-        write_owned_sheets(path, [sheet], expected=expected, backups=config.backups)
-    except WorkbookError as exc:
-        return t(exc.code, app.lang, **exc.params)
-    return None
-
-
-def _report_json(report: SendReport, lang: str) -> dict[str, Any]:
-    return {
-        "summary": report.summary(lang),
-        "counts": {o.value: n for o, n in report.counts().items()},
-        "outcomes": [{"key": o.key, "member_id": o.member_id, "channel": o.channel, "to": mask(o.to),
-                      "outcome": o.outcome.value, "provider_id": o.provider_id, "code": o.code, "text": o.text}
-                     for o in report.outcomes],
-        "reconciled": [{"key": o.key, "outcome": o.outcome.value, "provider_id": o.provider_id}
-                       for o in report.reconciled],
-        "unknown": [e.key for e in report.needs_attention],
-        "stopped": None if report.stopped is None else report.stopped.text,
-    }
-
-
 @click.command()
 @click.option("--send", "do_send", is_flag=True, help="Send (default: dry run, nothing leaves) / 真正发送")
 @click.option("--limit", type=click.IntRange(min=0), default=None, help="Send at most N messages / 最多发送条数")
@@ -173,11 +92,13 @@ def _report_json(report: SendReport, lang: str) -> dict[str, Any]:
               help=f"Only this campaign: {', '.join(CAMPAIGN_NAMES)} / 只处理某一类消息")
 @click.option("--at", "at", callback=_at, default=None, metavar="HH:MM",
               help="Time of day for quiet hours, in the first store's time zone (default: now) / 按此时间判断免打扰")
+@click.option("--write-plan", is_flag=True,
+              help="Dry run that also writes the plan to the Today's messages sheet / 试运行并把计划写入工作簿")
 @click.option("--workbook", type=click.Path(path_type=Path), default=None, help="Member file / 会员档案")
 @click.option("--max", "max_rows", type=click.IntRange(min=1), default=50, show_default=True,
               help="Show at most this many rows per table / 每个表格最多显示行数")
 @common_options(json_flag=True, day=True)
-def today(app: App, do_send: bool, limit: int | None, campaign: str | None, at: time | None,
+def today(app: App, do_send: bool, limit: int | None, campaign: str | None, at: time | None, write_plan: bool,
           workbook: Path | None, max_rows: int, as_json: bool, day: date | None) -> None:
     """Today's messages: who gets what, and why others are held. --send sends them.  今日消息。
 
@@ -189,84 +110,37 @@ def today(app: App, do_send: bool, limit: int | None, campaign: str | None, at: 
 
     Exit code 0: done; 1: some messages failed, are in doubt, or a template has an error; 2: could not run.
     """
-    config = app.config_or_default(workbook)
-    path = workbook.resolve() if workbook is not None else config.workbook_path
-    expected = fingerprint(path) if path.is_file() else None
-    with progress_bar(app) as update:
-        mf = read_member_file(path, region=config.region, progress=update)
-    day_ = app.today(day)
-    real_now = datetime.now(UTC)
-    now = local_now(config, day_, at, real_now)
-    templates = templates_for(config)
-    ledger_file = ledger_path_for(path)
-    ledger = Ledger(ledger_file) if do_send or ledger_file.exists() else None
-    names = {m.member_id: m.name for m in mf.members}
-    approval = config.messaging.approval == "required"
-    try:
-        channels: dict[str, Channel] | None = None
-        reconciled: SendReport | None = None
-        if do_send:
-            assert ledger is not None
-            env = os.environ
-            base = config.channels.sms.api_base_url if config.channels.sms is not None else TWILIO_API
-            channels = {str(k): v for k, v in channels_from_config(config, env, twilio_base_url=base).items()}
-            # Settle what an interrupted run left in flight before deciding today's plan.
-            reconciled = send_all([], ledger, channels, now=lambda: datetime.now(UTC))
-            reconciled.raise_if_stopped()
-        run = prepare_day(config, mf, day_, now, ledger=ledger, templates=templates)
-        if campaign is not None:
-            run = run.only(campaign=campaign)
-        sheet_rows = read_owned_sheet(path, config.messaging.today_sheet) if approval else []
-        if do_send and approval:
-            run = run.only(keys=approved_keys(sheet_rows, day_))
-        planned, held = _planned_rows(run, names, app.lang), _held_rows(run, names, app.lang)
-        local = now.astimezone(ZoneInfo(config.default_store.timezone))
-        result: dict[str, Any] = {"day": day_.isoformat(), "at": local.isoformat(timespec="minutes"),
-                                  "send": do_send, "planned": planned, "held": held, "errors": _error_rows(run)}
-        if not do_send:
-            written = None
-            if approval and expected is not None:
-                sheet = today_sheet(run, config.messaging.today_sheet, app.lang, config.header_style, sheet_rows, names)
-                write_owned_sheets(path, [sheet], expected=expected, backups=config.backups)
-                written = config.messaging.today_sheet
-            if as_json:
-                print_json({**result, "approval_sheet": written})
-            else:
-                _print_plan(app, run, planned, held, max_rows)
-                if written:
-                    out_console().print(app.t("today.approval_written", sheet=written, file=path.name))
-                elif run.messages:
-                    out_console().print(app.t("today.dry_run", count=len(run.messages)))
-            sys.exit(1 if run.errors else 0)
+    config, book = open_book(app, workbook)
+    if write_plan and do_send:
+        raise click.UsageError(app.t("today.write_plan_send"))
 
-        assert ledger is not None and channels is not None and expected is not None
+    def show_plan(result: TodayResult) -> None:
         if not as_json:
-            _print_plan(app, run, planned, held, max_rows)
-            if approval and not run.messages:
-                out_console().print(app.t("today.approval_none", day=day_.isoformat(),
-                                          sheet=config.messaging.today_sheet))
-        try:
-            with _send_progress(app) as tick:
-                report = send_all(run.outgoing, ledger, channels, now=lambda: datetime.now(UTC), progress=tick,
-                                  limit=limit)
-        finally:
-            for ch in {id(c): c for c in channels.values()}.values():
-                ch.close()
-        log_problem = _write_log(app, config, path, expected, ledger, datetime.now(UTC))
-        settled = [*(reconciled.reconciled if reconciled else ()), *report.reconciled]
-        attention = (any(o.outcome in _ATTENTION for o in report.outcomes) or bool(report.needs_attention)
-                     or bool(run.errors) or log_problem is not None)
-        if as_json:
-            print_json({**result, "result": _report_json(report, app.lang),
-                        "settled_first": [{"key": o.key, "outcome": o.outcome.value} for o in settled],
-                        "log_sheet": None if log_problem else config.messaging.log_sheet, "log_problem": log_problem})
-        else:
-            _print_outcomes(app, report, settled, log_problem, config, path)
-        report.raise_if_stopped()
-        sys.exit(1 if attention else 0)
-    finally:
-        if ledger is not None:
-            ledger.close()
+            with bar.paused():
+                _plan_text(result)
+
+    def _plan_text(result: TodayResult) -> None:
+        _print_plan(app, result.run, result.planned, result.held, max_rows)
+        if not result.send:
+            if result.plan_sheet:
+                key = "today.approval_written" if config.messaging.approval == "required" else "today.plan_written"
+                out_console().print(app.t(key, sheet=result.plan_sheet, file=book.path.name))
+            elif result.run.messages:
+                out_console().print(app.t("today.dry_run", count=len(result.run.messages)))
+        elif config.messaging.approval == "required" and not result.run.messages:
+            out_console().print(app.t("today.approval_none", day=result.day.isoformat(),
+                                      sheet=config.messaging.today_sheet))
+
+    with progress_bar(app) as bar:
+        result = run_today(config, book, app.today(day), app.lang, at=at, send=do_send, write_plan=write_plan,
+                           limit=limit, campaign=campaign, progress=bar, on_plan=show_plan, send_progress=bar.sending)
+    if as_json:
+        print_json(result.as_json(app.lang))
+    elif result.report is not None:
+        _print_outcomes(app, result.report, result.settled_first, result.log_problem, config, book.path)
+    if result.report is not None:
+        result.report.raise_if_stopped()
+    sys.exit(result.exit_code)
 
 
 def _print_outcomes(app: App, report: SendReport, settled: list[Any], log_problem: str | None, config: Config,
@@ -274,7 +148,7 @@ def _print_outcomes(app: App, report: SendReport, settled: list[Any], log_proble
     console = out_console()
     if settled:
         console.print(app.t("today.reconciled", count=len(settled)))
-    problems = [o for o in report.outcomes if o.outcome in _ATTENTION]
+    problems = [o for o in report.outcomes if o.outcome in ATTENTION]
     if problems:
         table = Table(title=app.t("today.col.outcome"), title_justify="left")
         for key in ("log.col.key", "today.col.channel", "today.col.to", "today.col.outcome", "log.col.error"):

@@ -133,6 +133,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{file}: up to {segments} SMS segments (limit {limit}), e.g. for {member}",
         "zh": "{file}：最多 {segments} 条计费短信（上限 {limit}），例如会员 {member}",
     },
+    "today.plan_written": {
+        "en": "Dry run: nothing was sent. The plan is in the sheet \"{sheet}\" of {file}.",
+        "zh": "试运行：没有发送任何消息。计划已写入 {file} 的「{sheet}」工作表。",
+    },
+    "today.write_plan_send": {
+        "en": "--write-plan is for a dry run: leave it out when sending (--send writes the Message log).",
+        "zh": "--write-plan 只用于试运行：发送（--send）时请去掉它（发送会写入发送记录）。",
+    },
     "templates.unused": {"en": "{file}: no demo member to try it on", "zh": "{file}：没有可用来试渲染的演示会员"},
     "templates.ok": {"en": "All templates render.", "zh": "所有模板都能正常渲染。"},
     "templates.failed": {"en": "{count} template problems.", "zh": "发现 {count} 个模板问题。"},

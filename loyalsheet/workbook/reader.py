@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import threading
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from itertools import chain, compress, islice, repeat
@@ -686,13 +686,46 @@ def read_member_file(path: Path, *, region: str = "CN", progress: Progress | Non
         raise _open_error("workbook_encrypted", path) from None
     except Exception as exc:  # calamine raises several types for a broken file; all mean the same to a person
         raise _open_error("workbook_corrupt", path, detail=str(exc)[:200]) from None
-    # The cyclic garbage collector is paused while the sheets are read (and put back as it was after).
-    # Reading makes a few million objects that live on -- a record per row, the cached cell values --
-    # and no reference cycles of its own (cached CellErrors drop their tracebacks: see _kept), so the
-    # collector would find nothing, yet its passes over the growing heap cost a quarter of a big book's
-    # read: ~10 s of ~35 s for 1,000,000 transactions (scripts/bench_read). When it is put back, what the
-    # read made is moved to the oldest generation (gc.freeze + gc.unfreeze moves without traversing), so
-    # the next young collections do not walk a million records either (~2 s more in `check`).
+    return _read_book(book, path, region, progress, parse_ahead=True)
+
+
+class _ValuesSheet:
+    """A sheet's values already in memory, shaped like the calamine sheet the reader takes."""
+
+    def __init__(self, rows: Sequence[Sequence[Any]]) -> None:
+        self._rows = rows
+        self.start = (0, 0)
+        self.height = len(rows)
+
+    def iter_rows(self) -> Iterator[list[Any]]:
+        for row in self._rows:
+            yield ["" if v is None else v for v in row]
+
+
+class _ValuesBook:
+    def __init__(self, sheets: Mapping[str, Sequence[Sequence[Any]]]) -> None:
+        self._sheets = sheets
+        self.sheet_names = list(sheets)
+
+    def get_sheet_by_name(self, title: str) -> _ValuesSheet:
+        return _ValuesSheet(self._sheets[title])
+
+    def close(self) -> None:
+        pass
+
+
+def read_member_values(sheets: Mapping[str, Sequence[Sequence[Any]]], label: str, *, region: str = "CN",
+                       progress: Progress | None = None) -> MemberFile:
+    """Read a member file whose cell values are already in memory: sheet title -> rows of values, as a
+    live spreadsheet gives them (empty cells ``None``; numbers, text, dates or datetimes, booleans).
+
+    ``label`` names the book in problems and errors (its file path). The same typing and checks as
+    :func:`read_member_file`, so the same book read either way gives the same member file.
+    """
+    return _read_book(_ValuesBook(sheets), Path(label), region, progress, parse_ahead=False)
+
+
+def _read_book(book: Any, path: Path, region: str, progress: Progress | None, *, parse_ahead: bool) -> MemberFile:
     collecting = gc.isenabled()
     gc.disable()
     loader: _SheetLoader | None = None
@@ -700,7 +733,7 @@ def read_member_file(path: Path, *, region: str = "CN", progress: Progress | Non
         titles = list(book.sheet_names)
         found = [(sheet, _find_sheet(titles, sheet)) for sheet in SHEETS]
         present = [title for _, title in found if title is not None]
-        if len(present) > 1 and not any(sheet.required and title is None for sheet, title in found):
+        if parse_ahead and len(present) > 1 and not any(sheet.required and title is None for sheet, title in found):
             loader = _SheetLoader(path, present[1:])  # the first sheet is parsed here, the others meanwhile
         results: dict[str, _SheetResult] = {}
         shared: dict[Any, dict[Any, Any]] = {}  # caches the sheets' ID columns share

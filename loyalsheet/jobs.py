@@ -1,0 +1,331 @@
+"""The three jobs a store runs, callable in-process: check the member file, the weekly refresh, and
+today's messages.
+
+The command line (``loyalsheet check|refresh|today``), the scheduler and the Excel buttons all run
+these same functions, so a button gives what the command gives. A job reads and writes its workbook
+only through a :class:`~loyalsheet.workbook.access.BookAccess` (the file on disk, or a book open in
+Excel), and returns a result whose ``as_json()`` is what ``--json`` prints. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .channels import TWILIO_API, Channel, channels_from_config
+from .config import Config
+from .daily import (
+    DayRun,
+    approved_keys,
+    local_now,
+    mask,
+    message_log_sheet,
+    prepare_day,
+    reason_text,
+    templates_for,
+    today_sheet,
+)
+from .errors import WorkbookError
+from .i18n import t
+from .ledger import Ledger, State, ledger_path_for
+from .model import MemberFile
+from .refresh import CALL_LOG, CALLS, STATUS, RefreshPlan, build_refresh, describe_move, sheet_title
+from .report import Located, counts, locate, sort_key
+from .rules import evaluate
+from .segments import SegmentResult, segment
+from .sender import Outcome, SendReport, send_all
+from .validation import Context, validate
+from .workbook.access import BookAccess
+from .workbook.reader import Progress
+
+ATTENTION = frozenset({Outcome.FAILED, Outcome.OPTED_OUT, Outcome.UNKNOWN, Outcome.RETRY_LATER})
+
+
+# -- check -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    file: str
+    path: str
+    members: int
+    txns: int
+    day: date
+    problems: tuple[Located, ...]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for p in self.problems if p.severity != "error")
+
+    def summary(self) -> dict[str, Any]:
+        return {"file": self.file, "members": self.members, "txns": self.txns, "day": self.day.isoformat(),
+                "errors": self.errors, "warnings": self.warnings}
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.summary(), "path": self.path, "problems": [p.as_dict() for p in self.problems]}
+
+
+def run_check(config: Config, book: BookAccess, today: date, lang: str, *,
+              progress: Progress | None = None) -> CheckResult:
+    """Every problem in the member file: cells that cannot be read, cross-row mistakes, and what the
+    rules find (over-redemption, overdrawn cards, ...), located at their cells."""
+    mf = book.read_member_file(config.region, progress)
+    problems = validate(mf, Context(today=today, stores=config.store_names))
+    seen = {(p.sheet, p.row, p.column, p.code) for p in problems}
+    for rule_problem in evaluate(mf, config, today).problems:
+        if (rule_problem.sheet, rule_problem.row, rule_problem.column, rule_problem.code) not in seen:
+            problems.append(rule_problem)
+    problems.sort(key=sort_key)
+    return CheckResult(file=Path(mf.path).name, path=mf.path, members=len(mf.members), txns=len(mf.txns), day=today,
+                       problems=tuple(locate(p, mf, lang) for p in problems))
+
+
+# -- refresh -----------------------------------------------------------------------------------------------
+
+
+def messages_sent(workbook: Path, today: date) -> Counter[str]:
+    """Messages sent in the last 30 days, by campaign, from the send ledger beside the workbook."""
+    path = ledger_path_for(workbook)
+    if not path.exists():
+        return Counter()
+    ledger = Ledger(path)
+    try:
+        since = datetime.combine(today - timedelta(days=30), datetime.min.time())
+        return Counter(e.campaign for e in ledger.history(since) if e.state is State.SENT)
+    finally:
+        ledger.close()
+
+
+def _segment_without_gc(mf: MemberFile, config: Config, today: date) -> SegmentResult:
+    """The segments pass with the cyclic garbage collector paused: it builds a million small objects and
+    no cycles, and the collector's repeated scans of them would cost about a quarter of the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return segment(mf.members, mf.txns, config.segments, today)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    path: Path
+    day: date
+    members: int
+    errors: int
+    dry_run: bool
+    plan: RefreshPlan
+    moves: tuple[dict[str, Any], ...]
+    backup: Path | None
+    written: bool
+
+    def summary(self) -> dict[str, Any]:
+        return {"members": self.members, "calls": self.plan.calls, "collected": len(self.plan.collected),
+                "day": self.day.isoformat()}
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            **self.summary(), "file": str(self.path), "dry_run": self.dry_run, "errors": self.errors,
+            "moves": list(self.moves), "sheets": [s.title for s in self.plan.sheets],
+            "counts": {k: dict(v) for k, v in self.plan.counts.items()},
+            "backup": str(self.backup) if self.backup else None,
+        }
+
+
+def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry_run: bool = False,
+                progress: Progress | None = None) -> RefreshResult:
+    """Recompute points, tiers and segments and write Member status, Call list, Call log and Dashboard
+    (unless ``dry_run``). Outcomes typed into the Call list are collected into the Call log."""
+    mf = book.read_member_file(config.region, progress)
+    errors, _ = counts(validate(mf, Context(today=today, stores=config.store_names)))
+    ev = evaluate(mf, config, today)
+    seg = _segment_without_gc(mf, config, today)
+    plan = build_refresh(
+        mf, ev, seg, config, lang=lang,
+        previous_status=book.read_owned_sheet(sheet_title(STATUS)),
+        previous_calls=book.read_owned_sheet(sheet_title(CALLS)),
+        previous_log=book.read_owned_sheet(sheet_title(CALL_LOG)),
+        sent=messages_sent(book.path, today),
+    )
+    written = None
+    if not dry_run:
+        written = book.write_owned_sheets(plan.sheets, config.backups)
+    return RefreshResult(
+        path=book.path, day=today, members=len(mf.members), errors=errors, dry_run=dry_run, plan=plan,
+        moves=tuple(describe_move(m, lang) for m in plan.moves),
+        backup=written.backup if written is not None else None, written=not dry_run,
+    )
+
+
+# -- today's messages --------------------------------------------------------------------------------------
+
+
+def planned_rows(run: DayRun, names: Mapping[str, str], lang: str) -> list[dict[str, Any]]:
+    return [{
+        "key": c.message.key, "member_id": c.message.member_id, "name": names.get(c.message.member_id, ""),
+        "campaign": c.candidate.campaign, "kind": c.candidate.kind, "channel": c.message.channel,
+        "to": mask(c.message.to), "segments": c.segments, "reason": c.candidate.reason.render(lang),
+        "preview": c.preview, "warning": c.warning,
+    } for c in run.messages]
+
+
+def held_rows(run: DayRun, names: Mapping[str, str], lang: str) -> list[dict[str, Any]]:
+    return [{
+        "key": h.candidate.key, "member_id": h.candidate.member_id, "name": names.get(h.candidate.member_id, ""),
+        "campaign": h.candidate.campaign, "kind": h.candidate.kind, "channel": h.channel, "reason": h.reason,
+        "held_because": reason_text(h, lang), "why": h.candidate.reason.render(lang),
+    } for h in run.held]
+
+
+def report_json(report: SendReport, lang: str) -> dict[str, Any]:
+    return {
+        "summary": report.summary(lang),
+        "counts": {o.value: n for o, n in report.counts().items()},
+        "outcomes": [{"key": o.key, "member_id": o.member_id, "channel": o.channel, "to": mask(o.to),
+                      "outcome": o.outcome.value, "provider_id": o.provider_id, "code": o.code, "text": o.text}
+                     for o in report.outcomes],
+        "reconciled": [{"key": o.key, "outcome": o.outcome.value, "provider_id": o.provider_id}
+                       for o in report.reconciled],
+        "unknown": [e.key for e in report.needs_attention],
+        "stopped": None if report.stopped is None else report.stopped.text,
+    }
+
+
+@dataclass
+class TodayResult:
+    """A day's plan, and when sending, what happened. ``exit_code`` is what the CLI exits with."""
+
+    day: date
+    at: datetime
+    send: bool
+    run: DayRun
+    names: dict[str, str]
+    planned: list[dict[str, Any]]
+    held: list[dict[str, Any]]
+    path: Path
+    plan_sheet: str | None = None  # the Today's messages sheet, when written
+    report: SendReport | None = None
+    settled_first: list[Any] = field(default_factory=list)
+    log_sheet: str | None = None
+    log_problem: str | None = None
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return [{"file": str(e.path or e.template), "line": e.line, "detail": e.detail} for e in self.run.errors]
+
+    @property
+    def attention(self) -> bool:
+        """Something a person should look at: a failed or doubtful message, a template error, no log."""
+        if self.report is None:
+            return bool(self.run.errors)
+        return (any(o.outcome in ATTENTION for o in self.report.outcomes) or bool(self.report.needs_attention)
+                or bool(self.run.errors) or self.log_problem is not None)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.attention else 0
+
+    def as_json(self, lang: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"day": self.day.isoformat(), "at": self.at.isoformat(timespec="minutes"),
+                               "send": self.send, "planned": self.planned, "held": self.held, "errors": self.errors}
+        if self.report is None:
+            out["approval_sheet"] = self.plan_sheet
+            return out
+        out.update({
+            "result": report_json(self.report, lang),
+            "settled_first": [{"key": o.key, "outcome": o.outcome.value} for o in self.settled_first],
+            "log_sheet": self.log_sheet, "log_problem": self.log_problem,
+        })
+        return out
+
+
+def _write_log(config: Config, book: BookAccess, ledger: Ledger, now: datetime, lang: str) -> str | None:
+    """Write the Message log sheet; the reason it could not be written, or None."""
+    since = now - timedelta(days=config.messaging.log_days)
+    sheet = message_log_sheet(ledger.history(since), config.messaging.log_sheet, lang, config.header_style,
+                              config.default_store.timezone)
+    try:
+        book.write_owned_sheets([sheet], config.backups)
+    except WorkbookError as exc:
+        return t(exc.code, lang, **exc.params)
+    return None
+
+
+def run_today(
+    config: Config, book: BookAccess, day: date, lang: str, *,
+    at: time | None = None, send: bool = False, write_plan: bool = False, limit: int | None = None,
+    campaign: str | None = None, progress: Progress | None = None,
+    on_plan: Callable[[TodayResult], None] | None = None,
+    send_progress: Callable[[int, int], None] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> TodayResult:
+    """Plan ``day``'s messages and, with ``send``, send them, each at most once (the ledger beside the
+    workbook). A dry run writes nothing, unless ``write_plan`` or approval (``messaging.approval:
+    required``) asks for the Today's messages sheet. ``on_plan`` sees the plan before anything is sent."""
+    mf = book.read_member_file(config.region, progress)
+    real_now = datetime.now(UTC)
+    now = local_now(config, day, at, real_now)
+    templates = templates_for(config)
+    ledger_file = ledger_path_for(book.path)
+    ledger = Ledger(ledger_file) if send or ledger_file.exists() else None
+    names = {m.member_id: m.name for m in mf.members}
+    approval = config.messaging.approval == "required"
+    try:
+        channels: dict[str, Channel] | None = None
+        reconciled: SendReport | None = None
+        if send:
+            assert ledger is not None
+            env = os.environ if environ is None else environ
+            base = config.channels.sms.api_base_url if config.channels.sms is not None else TWILIO_API
+            channels = {str(k): v for k, v in channels_from_config(config, env, twilio_base_url=base).items()}
+            # Settle what an interrupted run left in flight before deciding today's plan.
+            reconciled = send_all([], ledger, channels, now=lambda: datetime.now(UTC))
+            reconciled.raise_if_stopped()
+        run = prepare_day(config, mf, day, now, ledger=ledger, templates=templates)
+        if campaign is not None:
+            run = run.only(campaign=campaign)
+        sheet_rows = book.read_owned_sheet(config.messaging.today_sheet) if approval or write_plan else []
+        if send and approval:
+            run = run.only(keys=approved_keys(sheet_rows, day))
+        result = TodayResult(
+            day=day, at=now.astimezone(ZoneInfo(config.default_store.timezone)), send=send, run=run, names=names,
+            planned=planned_rows(run, names, lang), held=held_rows(run, names, lang), path=book.path,
+        )
+        if not send:
+            if approval or write_plan:
+                sheet = today_sheet(run, config.messaging.today_sheet, lang, config.header_style, sheet_rows, names)
+                book.write_owned_sheets([sheet], config.backups)
+                result.plan_sheet = config.messaging.today_sheet
+            if on_plan is not None:
+                on_plan(result)
+            return result
+
+        assert ledger is not None and channels is not None
+        if on_plan is not None:
+            on_plan(result)
+        try:
+            report = send_all(run.outgoing, ledger, channels, now=lambda: datetime.now(UTC), progress=send_progress,
+                              limit=limit)
+        finally:
+            for ch in {id(c): c for c in channels.values()}.values():
+                ch.close()
+        result.report = report
+        result.log_problem = _write_log(config, book, ledger, datetime.now(UTC), lang)
+        result.log_sheet = None if result.log_problem else config.messaging.log_sheet
+        result.settled_first = [*(reconciled.reconciled if reconciled else ()), *report.reconciled]
+        return result
+    finally:
+        if ledger is not None:
+            ledger.close()

@@ -1,0 +1,72 @@
+"""How a job reaches its workbook: the file on disk, or (behind the Excel buttons) a book open in Excel.
+
+Jobs (``loyalsheet.jobs``) read the member file and the owned sheets and write the owned sheets only
+through a :class:`BookAccess`, so the command line and the Excel buttons run the same code:
+
+- :class:`FileBook` reads the file with calamine and writes with the surgical zip writer (a backup,
+  refused while Excel or LibreOffice holds the file or when it changed since it was read);
+- ``loyalsheet.excel.XlwingsBook`` reads and writes a book open in Excel through xlwings and leaves
+  saving to Excel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from ..errors import WorkbookError
+from ..model import MemberFile
+from .reader import Progress, read_member_file
+from .writer import CellValue, Fingerprint, OwnedSheet, WriteResult, fingerprint, read_owned_sheet, write_owned_sheets
+
+
+class BookAccess(Protocol):
+    """A member file a job reads and writes; ``path`` is where the file lives (the send ledger and the
+    run journal sit beside it)."""
+
+    @property
+    def path(self) -> Path: ...
+
+    def read_member_file(self, region: str, progress: Progress | None = None) -> MemberFile: ...
+
+    def read_owned_sheet(self, title: str) -> list[list[CellValue]]:
+        """The owned sheet's values, header row first; ``[]`` when the book has no such sheet."""
+        ...
+
+    def write_owned_sheets(self, sheets: Sequence[OwnedSheet], backups: int) -> WriteResult | None:
+        """Replace (or add) these owned sheets and nothing else. ``None`` when the write is left to
+        someone else to save (a book open in Excel)."""
+        ...
+
+
+class FileBook:
+    """The member file on disk. Remembers what the file was when first read, and refuses to write
+    over it when it changed since (someone saved it meanwhile)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._expected: Fingerprint | None = None
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def _remember(self) -> None:
+        if self._expected is None and self._path.is_file():
+            self._expected = fingerprint(self._path)
+
+    def read_member_file(self, region: str, progress: Progress | None = None) -> MemberFile:
+        self._remember()
+        return read_member_file(self._path, region=region, progress=progress)
+
+    def read_owned_sheet(self, title: str) -> list[list[CellValue]]:
+        self._remember()
+        return read_owned_sheet(self._path, title)
+
+    def write_owned_sheets(self, sheets: Sequence[OwnedSheet], backups: int) -> WriteResult:
+        if self._expected is None:  # nothing was read: a job always reads first; a missing file is refused there
+            raise WorkbookError("workbook_missing", file=str(self._path))
+        result = write_owned_sheets(self._path, sheets, expected=self._expected, backups=backups)
+        self._expected = result.fingerprint  # a second write in the same job starts from our own file
+        return result
