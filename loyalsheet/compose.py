@@ -67,7 +67,8 @@ def context(c: Candidate, member: Member | None, result: MemberResult | None, la
         tier = result.tier.tier if lang == "en" else (result.tier.tier_zh or result.tier.tier)
     ctx: dict[str, Any] = {
         "lang": lang, "campaign": c.campaign, "member_id": c.member_id, "name": name, "store": store.name,
-        "sender": sender, "currency": store.currency, "tier": tier, "today": today,
+        "sender": sender, "currency": store.currency, "store_phone": store.phone or "",
+        "opening_hours": store.opening_hours or "", "tier": tier, "today": today,
         "points": result.points.balance if result is not None else 0,
     }
     for key, value in c.data.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,7 +14,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from .campaigns.settings import CampaignSettings, MessagingSettings
+from .campaigns.settings import CampaignSettings, MessagingSettings, QuietHours
 from .errors import ConfigError
 from .rules.settings import RulesSettings
 from .segments.settings import SegmentSettings
@@ -28,6 +29,14 @@ class Store(_Strict):
     timezone: str = Field("Asia/Shanghai", description="IANA time zone, e.g. Asia/Shanghai")
     region: str = Field("CN", description="Default phone region (ISO country code) for numbers typed without +")
     currency: str = Field("CNY", description="ISO currency code")
+    workbook: str | None = Field(
+        None, description="This store's own member file, relative to config.yaml (a chain with one book per store); "
+                          "blank: its rows are in the chain's book (`workbook`), marked by the Store column",
+    )
+    opening_hours: str | None = Field(None, description="Opening hours shown in messages and on the Call list, e.g. 10:00-21:00")
+    phone: str | None = Field(None, description="The store's phone number, for messages (templates use {{ store_phone }})")
+    quiet_hours: QuietHours | None = Field(None, description="This store's own quiet hours; blank: messaging.quiet_hours")
+    best_times: tuple[str, ...] | None = Field(None, description="This store's best times to phone; blank: call_list.best_times")
 
     @field_validator("timezone")
     @classmethod
@@ -126,7 +135,33 @@ class Config(RulesSettings):
 
     @property
     def workbook_path(self) -> Path:
+        """The chain's book: every store's rows, but those of stores that keep a book of their own."""
         return (self.base_dir / self.workbook).resolve()
+
+    def store_workbook_path(self, name: str) -> Path:
+        """Where ``name``'s rows are kept: its own book, or the chain's."""
+        own = self.store(name).workbook
+        return (self.base_dir / own).resolve() if own else self.workbook_path
+
+    @property
+    def books(self) -> tuple[Path, ...]:
+        """Every member file of the chain, the chain's book first, each once."""
+        paths = [self.workbook_path, *(self.store_workbook_path(s.name) for s in self.stores)]
+        return tuple(dict.fromkeys(paths))
+
+    @property
+    def is_chain(self) -> bool:
+        return len(self.stores) > 1
+
+    def home_store(self, store: str | None) -> str:
+        """The store a member belongs to: the Store column, or the first store when it is blank or unknown."""
+        return store if store is not None and store in self.store_names else self.default_store.name
+
+    def quiet_hours_of(self, store: str | None) -> QuietHours:
+        return self.store(store).quiet_hours or self.messaging.quiet_hours
+
+    def best_times_of(self, store: str | None) -> tuple[str, ...]:
+        return self.store(store).best_times or self.call_list.best_times
 
     def store(self, name: str | None) -> Store:
         for s in self.stores:
@@ -200,14 +235,14 @@ def load_config(path: Path) -> Config:
     return parse_config(text, path.parent.resolve(), str(path))
 
 
-def starter_config_text(workbook_name: str, language: str = "zh") -> str:
+def starter_config_text(workbook_name: str, language: str = "zh", store: str | None = None) -> str:
     """A short config.yaml for a new member file; the example config.yaml documents every setting."""
-    store = "本店" if language == "zh" else "Main"
+    store = store or ("本店" if language == "zh" else "Main")
     return f"""# loyalsheet settings. The example config.yaml in the loyalsheet folder documents every setting.
 language: {language}            # zh or en: the language of loyalsheet's own text
 workbook: {workbook_name}       # the member file, relative to this file
 stores:
-  - name: {store}               # as typed in the Store column
+  - name: {json.dumps(store, ensure_ascii=False)}               # as typed in the Store column
     timezone: Asia/Shanghai
     region: CN                  # phone numbers typed without + are read as numbers of this country
     currency: CNY

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .campaigns import DayPlan, Held, History, apply_policy, candidates, slot_of
+from .campaigns.settings import QuietHours
 from .compose import Composed, compose
 from .config import Config
 from .i18n import t
@@ -37,11 +38,12 @@ def zones(config: Config) -> dict[str | None, str]:
     return out
 
 
-def local_now(config: Config, day: date, at: time | None, real_now: datetime) -> datetime:
-    """The moment quiet hours are judged at: ``day`` at ``at`` in the first store's zone, else ``real_now``."""
+def local_now(config: Config, day: date, at: time | None, real_now: datetime, store: str | None = None) -> datetime:
+    """The moment quiet hours are judged at: ``day`` at ``at`` in the store's zone (the first store's when
+    none is named), else ``real_now``."""
     if at is None:
         return real_now
-    return datetime.combine(day, at, tzinfo=ZoneInfo(config.default_store.timezone))
+    return datetime.combine(day, at, tzinfo=ZoneInfo(config.store(store).timezone))
 
 
 def history_from_ledger(ledger: Ledger | None, keys: Iterable[str], today: date) -> History:
@@ -89,9 +91,14 @@ class DayRun:
     def outgoing(self) -> list[OutgoingMessage]:
         return [c.message for c in self.messages]
 
-    def only(self, campaign: str | None = None, keys: frozenset[str] | None = None) -> DayRun:
-        """The same run narrowed to one campaign and/or to ``keys`` (the others become ``not_approved``)."""
+    def only(self, campaign: str | None = None, keys: frozenset[str] | None = None,
+             members: frozenset[str] | None = None) -> DayRun:
+        """The same run narrowed to one campaign, to some ``members`` (one store's), and/or to ``keys``
+        (the others become ``not_approved``)."""
         msgs, held = list(self.messages), list(self.held)
+        if members is not None:
+            msgs = [m for m in msgs if m.candidate.member_id in members]
+            held = [h for h in held if h.candidate.member_id in members]
         if campaign is not None:
             msgs = [m for m in msgs if m.candidate.campaign == campaign]
             held = [h for h in held if h.candidate.campaign == campaign]
@@ -128,8 +135,9 @@ def _prepare(config: Config, mf: MemberFile, today: date, now: datetime, ledger:
     for m in mf.members:
         members.setdefault(m.member_id, m)
     history = history_from_ledger(ledger, (c.key for c in cands), today)
+    quiet_hours: dict[str | None, QuietHours] = {s.name: s.quiet_hours for s in config.stores if s.quiet_hours}
     plan = apply_policy(cands, members, config.messaging, now=now, today=today, zones=zones(config),
-                        opt_outs=mf.opt_outs, history=history)
+                        opt_outs=mf.opt_outs, history=history, quiet_hours=quiet_hours or None)
     comp = compose(plan.planned, members, ev.members, config, templates, today)
     return DayRun(today, now, comp.messages, plan.held + comp.held, comp.errors, plan, ev, seg)
 

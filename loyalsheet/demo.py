@@ -1068,6 +1068,17 @@ def generate(
     return DemoBook(rows=rows, mistakes=mistakes)
 
 
+DEMO_STORES = ("旗舰店", "东城店", "西湖店", "南山店", "北辰店", "滨江店", "河西店", "高新店", "城北店")
+"""Names of a demo chain's stores, the first store first."""
+
+
+def demo_stores(count: int, first: str | None = None) -> tuple[str, ...]:
+    """``count`` store names for a demo chain; ``first`` names the first store."""
+    names = [first or DEMO_STORES[0], *(n for n in DEMO_STORES if n != (first or DEMO_STORES[0]))]
+    names += [f"{i + 1}号店" for i in range(len(names), count)]
+    return tuple(names[:count])
+
+
 def config_text(workbook_name: str = WORKBOOK_NAME, stores: Sequence[str] = ("旗舰店",)) -> str:
     """config.yaml for the demo shop, every setting explained; messages go to the outbox folder only."""
 
@@ -1078,7 +1089,9 @@ def config_text(workbook_name: str = WORKBOOK_NAME, stores: Sequence[str] = ("�
         return "".join(f"    {q(s)}: {q(name)}\n" for s in stores)
 
     store_lines = "".join(
-        f"  - name: {q(s)}\n    timezone: Asia/Shanghai\n    region: CN\n    currency: CNY\n" for s in stores
+        f"  - name: {q(s)}\n    timezone: Asia/Shanghai\n    region: CN\n    currency: CNY\n"
+        f"    opening_hours: \"10:00-21:00\"\n    phone: \"021-5555 01{i:02d}\"\n"
+        for i, s in enumerate(stores)
     )
     return (
         "# loyalsheet settings for the demo shop (all people in members.xlsx are made up).\n"
@@ -1095,7 +1108,9 @@ def config_text(workbook_name: str = WORKBOOK_NAME, stores: Sequence[str] = ("�
         "\n"
         "# One entry per store. name must match the Store (门店) column exactly.\n"
         "# timezone: when 'today' starts for this store; region: phones typed without +country are read as\n"
-        "# this country's numbers (CN: 13812345678); currency: how amounts are shown.\n"
+        "# this country's numbers (CN: 13812345678); currency: how amounts are shown; opening_hours and phone\n"
+        "# are shown in messages. A chain: points, tiers and stored value count every store; each store gets\n"
+        "# its own Call list, Call log and Dashboard (loyalsheet refresh), and --store NAME on any command.\n"
         "stores:\n"
         f"{store_lines}"
         "\n"

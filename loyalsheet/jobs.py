@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import os
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -43,6 +42,7 @@ from .segments import SegmentResult, segment
 from .sender import Outcome, SendReport, send_all
 from .validation import Context, validate
 from .workbook.access import BookAccess
+from .workbook.chain import store_sheet_title
 from .workbook.reader import Progress
 
 ATTENTION = frozenset({Outcome.FAILED, Outcome.OPTED_OUT, Outcome.UNKNOWN, Outcome.RETRY_LATER})
@@ -76,16 +76,40 @@ class CheckResult:
         return {**self.summary(), "path": self.path, "problems": [p.as_dict() for p in self.problems]}
 
 
-def run_check(config: Config, book: BookAccess, today: date, lang: str, *,
+def store_members(config: Config, mf: MemberFile, store: str | None) -> frozenset[str] | None:
+    """The IDs of the members whose home store (Store column) is ``store``; None for the whole chain."""
+    if store is None:
+        return None
+    return frozenset(m.member_id for m in mf.members if config.home_store(m.store) == store)
+
+
+def _store_rows(config: Config, mf: MemberFile, store: str) -> set[tuple[str, int]]:
+    """(sheet, row) of every row that is ``store``'s: its members, and the rows about them or made there."""
+    ids = store_members(config, mf, store) or frozenset()
+    home = {m.member_id: m.store for m in mf.members}
+    rows = {("members", m.row) for m in mf.members if m.member_id in ids}
+    rows |= {("transactions", x.row) for x in mf.txns
+             if config.home_store(x.store or home.get(x.member_id)) == store}
+    for key in ("gift_cards", "course_cards", "call_notes", "opt_outs"):
+        rows |= {(key, r.row) for r in getattr(mf, key) if getattr(r, "member_id", None) in ids}
+    rows |= {("events", e.row) for e in mf.events}
+    return rows
+
+
+def run_check(config: Config, book: BookAccess, today: date, lang: str, *, store: str | None = None,
               progress: Progress | None = None) -> CheckResult:
     """Every problem in the member file: cells that cannot be read, cross-row mistakes, and what the
-    rules find (over-redemption, overdrawn cards, ...), located at their cells."""
+    rules find (over-redemption, overdrawn cards, ...), located at their cells. With ``store``, only
+    the problems in that store's rows (its members', and transactions made there)."""
     mf = book.read_member_file(config.region, progress)
     problems = validate(mf, Context(today=today, stores=config.store_names))
     seen = {(p.sheet, p.row, p.column, p.code) for p in problems}
     for rule_problem in evaluate(mf, config, today).problems:
         if (rule_problem.sheet, rule_problem.row, rule_problem.column, rule_problem.code) not in seen:
             problems.append(rule_problem)
+    if store is not None:
+        mine = _store_rows(config, mf, store)
+        problems = [p for p in problems if p.row is None or p.sheet is None or (p.sheet, p.row) in mine]
     problems.sort(key=sort_key)
     return CheckResult(file=Path(mf.path).name, path=mf.path, members=len(mf.members), txns=len(mf.txns), day=today,
                        problems=tuple(locate(p, mf, lang) for p in problems))
@@ -94,15 +118,15 @@ def run_check(config: Config, book: BookAccess, today: date, lang: str, *,
 # -- refresh -----------------------------------------------------------------------------------------------
 
 
-def messages_sent(workbook: Path, today: date) -> Counter[str]:
-    """Messages sent in the last 30 days, by campaign, from the send ledger beside the workbook."""
+def messages_sent(workbook: Path, today: date) -> list[tuple[str, str]]:
+    """(campaign, member id) of each message sent in the last 30 days, from the send ledger beside the workbook."""
     path = ledger_path_for(workbook)
     if not path.exists():
-        return Counter()
+        return []
     ledger = Ledger(path)
     try:
         since = datetime.combine(today - timedelta(days=30), datetime.min.time())
-        return Counter(e.campaign for e in ledger.history(since) if e.state is State.SENT)
+        return [(e.campaign, e.member_id) for e in ledger.history(since) if e.state is State.SENT]
     finally:
         ledger.close()
 
@@ -145,19 +169,25 @@ class RefreshResult:
 
 
 def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry_run: bool = False,
-                progress: Progress | None = None) -> RefreshResult:
+                store: str | None = None, progress: Progress | None = None) -> RefreshResult:
     """Recompute points, tiers and segments and write Member status, Call list, Call log and Dashboard
-    (unless ``dry_run``). Outcomes typed into the Call list are collected into the Call log."""
+    (unless ``dry_run``). Outcomes typed into the Call list are collected into the Call log. A chain
+    gets a Call list, Call log and Dashboard per store as well; ``store`` writes that store's only."""
     mf = book.read_member_file(config.region, progress)
     errors, _ = counts(validate(mf, Context(today=today, stores=config.store_names)))
     ev = evaluate(mf, config, today)
     seg = _segment_without_gc(mf, config, today)
+    chain = config.is_chain
+    names = [s.name for s in config.stores] if store is None else [store]
     plan = build_refresh(
-        mf, ev, seg, config, lang=lang,
+        mf, ev, seg, config, lang=lang, store=store,
         previous_status=book.read_owned_sheet(sheet_title(STATUS)),
-        previous_calls=book.read_owned_sheet(sheet_title(CALLS)),
-        previous_log=book.read_owned_sheet(sheet_title(CALL_LOG)),
-        sent=messages_sent(book.path, today),
+        previous_calls=[] if chain else book.read_owned_sheet(sheet_title(CALLS)),
+        previous_log=[] if chain else book.read_owned_sheet(sheet_title(CALL_LOG)),
+        store_calls={n: book.read_owned_sheet(store_sheet_title(sheet_title(CALLS), n)) for n in names} if chain else None,
+        store_logs={n: book.read_owned_sheet(store_sheet_title(sheet_title(CALL_LOG), n))
+                    for n in config.store_names} if chain else None,
+        sent_by_member=messages_sent(book.path, today),
     )
     written = None
     if not dry_run:
@@ -266,17 +296,18 @@ def _write_log(config: Config, book: BookAccess, ledger: Ledger, now: datetime, 
 def run_today(
     config: Config, book: BookAccess, day: date, lang: str, *,
     at: time | None = None, send: bool = False, write_plan: bool = False, limit: int | None = None,
-    campaign: str | None = None, progress: Progress | None = None,
+    campaign: str | None = None, store: str | None = None, progress: Progress | None = None,
     on_plan: Callable[[TodayResult], None] | None = None,
     send_progress: Callable[[int, int], None] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> TodayResult:
     """Plan ``day``'s messages and, with ``send``, send them, each at most once (the ledger beside the
     workbook). A dry run writes nothing, unless ``write_plan`` or approval (``messaging.approval:
-    required``) asks for the Today's messages sheet. ``on_plan`` sees the plan before anything is sent."""
+    required``) asks for the Today's messages sheet. ``on_plan`` sees the plan before anything is sent.
+    With ``store``, only that store's members' messages (``--at`` read in its time zone)."""
     mf = book.read_member_file(config.region, progress)
     real_now = datetime.now(UTC)
-    now = local_now(config, day, at, real_now)
+    now = local_now(config, day, at, real_now, store)
     templates = templates_for(config)
     ledger_file = ledger_path_for(book.path)
     ledger = Ledger(ledger_file) if send or ledger_file.exists() else None
@@ -294,20 +325,23 @@ def run_today(
             reconciled = send_all([], ledger, channels, now=lambda: datetime.now(UTC))
             reconciled.raise_if_stopped()
         run = prepare_day(config, mf, day, now, ledger=ledger, templates=templates)
-        if campaign is not None:
-            run = run.only(campaign=campaign)
-        sheet_rows = book.read_owned_sheet(config.messaging.today_sheet) if approval or write_plan else []
+        if campaign is not None or store is not None:
+            run = run.only(campaign=campaign, members=store_members(config, mf, store))
+        # a chain's stores each approve their own messages
+        plan_title = (store_sheet_title(config.messaging.today_sheet, store) if store is not None and config.is_chain
+                      else config.messaging.today_sheet)
+        sheet_rows = book.read_owned_sheet(plan_title) if approval or write_plan else []
         if send and approval:
             run = run.only(keys=approved_keys(sheet_rows, day))
         result = TodayResult(
-            day=day, at=now.astimezone(ZoneInfo(config.default_store.timezone)), send=send, run=run, names=names,
+            day=day, at=now.astimezone(ZoneInfo(config.store(store).timezone)), send=send, run=run, names=names,
             planned=planned_rows(run, names, lang), held=held_rows(run, names, lang), path=book.path,
         )
         if not send:
             if approval or write_plan:
-                sheet = today_sheet(run, config.messaging.today_sheet, lang, config.header_style, sheet_rows, names)
+                sheet = today_sheet(run, plan_title, lang, config.header_style, sheet_rows, names)
                 book.write_owned_sheets([sheet], config.backups)
-                result.plan_sheet = config.messaging.today_sheet
+                result.plan_sheet = plan_title
             if on_plan is not None:
                 on_plan(result)
             return result

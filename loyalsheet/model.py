@@ -191,9 +191,24 @@ class SheetLayout:
     extra_headers: tuple[str, ...] = ()
 
 
+ROW_STRIDE = 10_000_000
+"""Rows of the n-th book of a chain read as one member file are numbered from ``n * ROW_STRIDE``
+(a sheet has at most 1,048,576 rows), so a record's row still names its book and its row there."""
+
+
+@dataclass(frozen=True)
+class BookPart:
+    """One book of a chain read as one member file: its path, its layouts, and its rows' offset."""
+
+    path: str
+    layouts: Mapping[str, SheetLayout]
+    row_base: int
+
+
 @dataclass(frozen=True)
 class MemberFile:
-    """Everything read from one member file, plus where each sheet's columns are."""
+    """Everything read from one member file (or a chain's books as one), plus where each sheet's
+    columns are. ``parts`` is empty for one book; for several it says which rows came from which."""
 
     path: str
     members: tuple[Member, ...] = ()
@@ -205,3 +220,11 @@ class MemberFile:
     opt_outs: tuple[OptOut, ...] = ()
     layouts: Mapping[str, SheetLayout] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()  # problems found while reading cells
+    parts: tuple[BookPart, ...] = ()
+
+    def part_of(self, row: int | None) -> tuple[str, Mapping[str, SheetLayout], int | None]:
+        """The file, the layouts and the row in that file of a (possibly offset) row number."""
+        if not self.parts or row is None:
+            return self.path, self.layouts, row
+        part = self.parts[min(row // ROW_STRIDE, len(self.parts) - 1)]
+        return part.path, part.layouts, row - part.row_base

@@ -20,7 +20,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,6 +30,7 @@ from .i18n import t
 from .model import CallNote, Member, MemberFile, TxnType
 from .rules import Evaluation, explain
 from .segments import Aspect, Move, Quadrant, RfmGroup, SegmentResult, Stage, Standing, label, moves
+from .workbook.chain import store_sheet_title
 from .workbook.writer import CellValue, ChartSeries, ChartSpec, OwnedSheet
 
 STATUS = ("会员状态", "Member status")
@@ -272,7 +273,7 @@ def _audience_ok(audience: Sequence[str], m: Member, tier: str, tier_zh: str, qu
 
 def _call_rows(
     mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Config, lang: str,
-    notes: Sequence[CallNote | CallOutcome],
+    notes: Sequence[CallNote | CallOutcome], store: str | None = None,
 ) -> list[list[CellValue]]:
     today = seg.today
     cl = config.call_list
@@ -334,7 +335,7 @@ def _call_rows(
                     add(ms.member_id, 6, "event", t("calls.event", lang, title=e.title, day=e.day.isoformat()))
 
     ordered = sorted(calls.values(), key=lambda c: (-c.value, c.member.member_id))[: cl.max_rows]
-    best = ", ".join(cl.best_times)
+    best = ", ".join(config.best_times_of(store))
     rows: list[list[CellValue]] = []
     for call in ordered:
         call.reasons.sort()
@@ -353,7 +354,7 @@ def _call_rows(
 
 def _dashboard(
     mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str, moved: Sequence[Move],
-    sent: Mapping[str, int],
+    sent: Mapping[str, int], store: str | None = None, by_store: Sequence[tuple[str, int, Decimal]] = (),
 ) -> tuple[list[str], list[list[CellValue]], list[ChartSpec]]:
     today = seg.today
     rows: list[list[CellValue]] = []
@@ -419,8 +420,57 @@ def _dashboard(
                             categories=f"A{mf_first}:A{mf_last}", anchor="E32", width=12, height=14))
     block("dash.messages", [(campaign, n, None) for campaign, n in sorted(sent.items())] or
           [(t("dash.none", lang), 0, None)])
-    head = [t("dash.title", lang, day=today.isoformat()), None, None]
+    if by_store:
+        rows.append([t("dash.stores", lang), t("dash.members", lang), t("dash.spend", lang)])
+        for name, members, spent in by_store:
+            rows.append([name, members, spent])
+        rows.append([None, None, None])
+    title = t("dash.title", lang, day=today.isoformat())
+    head = [f"{title} · {store}" if store else title, None, None]
     return [str(h) if h is not None else "" for h in head], rows, charts
+
+
+def _calls_sheet(rows: list[list[CellValue]], title: str, style: str) -> OwnedSheet:
+    return OwnedSheet(
+        title=title, header=[header(c, style) for c in CALL_COLUMNS], rows=rows,
+        widths=[12, 12, 16, 8, 50, 40, 22, 30, 12, 24, 12, 10], number_formats={10: DATE},
+    )
+
+
+def _log_sheet(log: Sequence[CallOutcome], title: str, style: str) -> OwnedSheet:
+    return OwnedSheet(
+        title=title, header=[header(c, style) for c in CALL_LOG_COLUMNS],
+        rows=[[o.day, o.member_id, o.staff, o.outcome, o.note, o.next_call] for o in log],
+        widths=[12, 12, 10, 14, 40, 12], number_formats={0: DATE, 5: DATE},
+    )
+
+
+def _dashboard_sheet(parts: tuple[list[str], list[list[CellValue]], list[ChartSpec]], title: str) -> OwnedSheet:
+    head, rows, charts = parts
+    return OwnedSheet(title=title, header=head, rows=rows, widths=[22, 14, 10], number_formats={}, charts=charts)
+
+
+@dataclass(frozen=True)
+class _StoreView:
+    """One store's members (by their home store) and the transactions made at that store."""
+
+    mf: MemberFile
+    ev: Evaluation
+    seg: SegmentResult
+    ids: frozenset[str]
+
+
+def _store_view(mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Config, store: str) -> _StoreView:
+    members = tuple(m for m in mf.members if config.home_store(m.store) == store)
+    ids = frozenset(m.member_id for m in members)
+    home = {m.member_id: m.store for m in mf.members}
+    txns = tuple(x for x in mf.txns if config.home_store(x.store or home.get(x.member_id)) == store)
+    return _StoreView(
+        mf=replace(mf, members=members, txns=txns),
+        ev=replace(ev, members={k: v for k, v in ev.members.items() if k in ids}),
+        seg=SegmentResult(seg.today, tuple(ms for ms in seg.members if ms.member_id in ids), seg.thresholds),
+        ids=ids,
+    )
 
 
 def build_refresh(
@@ -434,37 +484,87 @@ def build_refresh(
     previous_calls: Sequence[Sequence[CellValue]] = (),
     previous_log: Sequence[Sequence[CellValue]] = (),
     sent: Mapping[str, int] | None = None,
+    store: str | None = None,
+    store_calls: Mapping[str, Sequence[Sequence[CellValue]]] | None = None,
+    store_logs: Mapping[str, Sequence[Sequence[CellValue]]] | None = None,
+    sent_by_member: Sequence[tuple[str, str]] | None = None,
 ) -> RefreshPlan:
-    """The owned sheets for ``seg.today``, the moves since the last refresh, the outcomes collected."""
+    """The owned sheets for ``seg.today``, the moves since the last refresh, the outcomes collected.
+
+    One store: Member status, Call list, Call log and Dashboard. A chain (several stores in config):
+    Member status and Dashboard for the whole chain, and for each store its own Call list, Call log
+    and Dashboard (titled ``... · STORE``; ``store_calls`` and ``store_logs`` hold what those sheets
+    held, by store). With ``store``, only that store's three sheets. Points, tiers and stored value
+    are the chain's either way. ``sent_by_member`` ((campaign, member id) per message sent) gives
+    each store's dashboard its own messages; ``sent`` is the whole chain's count by campaign.
+    """
     style = config.header_style
     today = seg.today
     before = previous_standing(previous_status)
     moved = tuple(moves(before, seg))
-    collected = collect_outcomes(previous_calls, today)
-    log = read_call_log(previous_log) + collected
-    notes: list[CallNote | CallOutcome] = [*mf.call_notes, *log]
+    if sent_by_member is not None:
+        sent = Counter(campaign for campaign, _ in sent_by_member)
+    if not config.is_chain:
+        collected = collect_outcomes(previous_calls, today)
+        log = read_call_log(previous_log) + collected
+        notes: list[CallNote | CallOutcome] = [*mf.call_notes, *log]
+        status = OwnedSheet(
+            title=sheet_title(STATUS), header=[header(c, style) for c in STATUS_COLUMNS],
+            rows=_status_rows(mf, ev, seg, lang),
+            widths=[12, 12, 8, 40, 9, 12, 10, 11, 9, 6, 12, 10, 40, 12, 9, 12, 8, 8, 12],
+            number_formats={5: DATE, 7: MONEY, 13: DATE, 15: MONEY, 18: DATE},
+        )
+        call_rows = _call_rows(mf, ev, seg, config, lang, notes)
+        sheets = (status, _calls_sheet(call_rows, sheet_title(CALLS), style),
+                  _log_sheet(log, sheet_title(CALL_LOG), style),
+                  _dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}), sheet_title(DASHBOARD)))
+        counts = {k: Counter({str(key): n for key, n in c.items()}) for k, c in seg.counts().items()}
+        return RefreshPlan(sheets, moved, tuple(collected), len(call_rows), counts)
 
-    status = OwnedSheet(
-        title=sheet_title(STATUS), header=[header(c, style) for c in STATUS_COLUMNS],
-        rows=_status_rows(mf, ev, seg, lang),
-        widths=[12, 12, 8, 40, 9, 12, 10, 11, 9, 6, 12, 10, 40, 12, 9, 12, 8, 8, 12],
-        number_formats={5: DATE, 7: MONEY, 13: DATE, 15: MONEY, 18: DATE},
-    )
-    call_rows = _call_rows(mf, ev, seg, config, lang, notes)
-    calls = OwnedSheet(
-        title=sheet_title(CALLS), header=[header(c, style) for c in CALL_COLUMNS], rows=call_rows,
-        widths=[12, 12, 16, 8, 50, 40, 22, 30, 12, 24, 12, 10], number_formats={10: DATE},
-    )
-    call_log = OwnedSheet(
-        title=sheet_title(CALL_LOG), header=[header(c, style) for c in CALL_LOG_COLUMNS],
-        rows=[[o.day, o.member_id, o.staff, o.outcome, o.note, o.next_call] for o in log],
-        widths=[12, 12, 10, 14, 40, 12], number_formats={0: DATE, 5: DATE},
-    )
-    head, rows, charts = _dashboard(mf, ev, seg, lang, moved, sent or {})
-    dashboard = OwnedSheet(title=sheet_title(DASHBOARD), header=head, rows=rows, widths=[22, 14, 10],
-                           number_formats={}, charts=charts)
-    counts = {k: Counter({str(key): n for key, n in c.items()}) for k, c in seg.counts().items()}
-    return RefreshPlan((status, calls, call_log, dashboard), moved, tuple(collected), len(call_rows), counts)
+    stores = [s.name for s in config.stores] if store is None else [store]
+    store_calls, store_logs = store_calls or {}, store_logs or {}
+    logs = {s: read_call_log(store_logs.get(s, ())) for s in config.store_names}
+    all_collected: list[CallOutcome] = []
+    sheets_out: list[OwnedSheet] = []
+    calls_total = 0
+    by_store: list[tuple[str, int, Decimal]] = []
+    counts_all: dict[str, Counter[str]] = {}
+    views = {name: _store_view(mf, ev, seg, config, name) for name in stores}
+    for name, view in views.items():
+        collected = collect_outcomes(store_calls.get(name, ()), today)
+        all_collected += collected
+        logs[name] = logs[name] + collected
+        notes = [*mf.call_notes, *(o for lg in logs.values() for o in lg)]
+        call_rows = _call_rows(view.mf, view.ev, view.seg, config, lang, notes, store=name)
+        calls_total += len(call_rows)
+        store_sent = (Counter(c for c, mid in sent_by_member if mid in view.ids) if sent_by_member is not None
+                      else Counter())
+        store_moves = [m for m in moved if m.member_id in view.ids]
+        sheets_out += [
+            _calls_sheet(call_rows, store_sheet_title(sheet_title(CALLS), name), style),
+            _log_sheet(logs[name], store_sheet_title(sheet_title(CALL_LOG), name), style),
+            _dashboard_sheet(_dashboard(view.mf, view.ev, view.seg, lang, store_moves, store_sent, store=name),
+                             store_sheet_title(sheet_title(DASHBOARD), name)),
+        ]
+        for k, c in view.seg.counts().items():
+            counts_all.setdefault(k, Counter()).update({str(key): n for key, n in c.items()})
+    if store is None:
+        for name, view in views.items():
+            by_store.append((name, len(view.mf.members), sum((ms.activity.spend for ms in view.seg.members), Decimal(0))))
+        status = OwnedSheet(
+            title=sheet_title(STATUS), header=[header(c, style) for c in STATUS_COLUMNS],
+            rows=_status_rows(mf, ev, seg, lang),
+            widths=[12, 12, 8, 40, 9, 12, 10, 11, 9, 6, 12, 10, 40, 12, 9, 12, 8, 8, 12],
+            number_formats={5: DATE, 7: MONEY, 13: DATE, 15: MONEY, 18: DATE},
+        )
+        chain_dash = _dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, by_store=by_store),
+                                      sheet_title(DASHBOARD))
+        sheets_out = [status, chain_dash, *sheets_out]
+        counts_all = {k: Counter({str(key): n for key, n in c.items()}) for k, c in seg.counts().items()}
+        shown = moved
+    else:
+        shown = tuple(m for m in moved if m.member_id in views[store].ids)
+    return RefreshPlan(tuple(sheets_out), tuple(shown), tuple(all_collected), calls_total, counts_all)
 
 
 def describe_move(move: Move, lang: str) -> dict[str, Any]:

@@ -58,7 +58,8 @@ def sort_key(p: Problem) -> tuple[int, int, str, str]:
 
 def locate(problem: Problem, mf: MemberFile, lang: str) -> Located:
     """Turn a problem's sheet/row/column keys into ``Members!C17``, the header as typed, and text."""
-    layout = mf.layouts.get(problem.sheet or "")
+    path, layouts, row = mf.part_of(problem.row)
+    layout = layouts.get(problem.sheet or "")
     sheet_spec = SHEETS_BY_KEY.get(problem.sheet or "")
     sheet_title = layout.title if layout else (sheet_spec.en if sheet_spec else "")
     letter = layout.columns.get(problem.column or "", "") if layout else ""
@@ -69,22 +70,25 @@ def locate(problem: Problem, mf: MemberFile, lang: str) -> Located:
         elif sheet_spec:
             col = next((c for c in sheet_spec.columns if c.key == problem.column), None)
             header = f"{col.zh} / {col.en}" if col else problem.column
-    if problem.row is None:
+    if row is None:
         cell = sheet_title
     elif letter:
-        cell = f"{sheet_title}!{letter}{problem.row}"
+        cell = f"{sheet_title}!{letter}{row}"
     else:
-        cell = f"{sheet_title}!{problem.row}:{problem.row}"
+        cell = f"{sheet_title}!{row}:{row}"
     value = show_value(problem.value)
     params = {"header": header, "value": value, **problem.params}
+    if isinstance(params.get("first_row"), int):  # in a chain's books, the first row may be in another book
+        first_path, _, first_row = mf.part_of(params["first_row"])
+        params["first_row"] = first_row if first_path == path else f"{first_row} ({Path(first_path).name})"
     hint = t(problem.code + ".hint", lang, **params) if has(problem.code + ".hint") else ""
     return Located(
         severity=problem.severity.value,
         code=problem.code,
-        file=Path(mf.path).name,
+        file=Path(path).name,
         sheet=sheet_title,
         cell=cell,
-        row=problem.row,
+        row=row,
         column=letter,
         header=header,
         value=value,

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from ..model import Channel, Member, OptOut
 from .candidates import Candidate
-from .settings import ChannelName, MessagingSettings
+from .settings import ChannelName, MessagingSettings, QuietHours
 
 # Why a message is held, in the order a person reads them; texts: camp.held.<code> in the catalog.
 HELD_REASONS = (
@@ -161,25 +161,28 @@ def apply_policy(
     zones: Mapping[str | None, str],
     opt_outs: Sequence[OptOut] = (),
     history: History | None = None,
+    quiet_hours: Mapping[str | None, QuietHours] | None = None,
 ) -> DayPlan:
     """Split ``cands`` into the messages that go now and those held, each with its reason.
 
     ``now`` (timezone-aware) gives the time of day for quiet hours, read in each member's store's
     time zone: ``zones`` maps store name -> IANA zone, with ``None`` for the default store.
+    ``quiet_hours`` maps a store to its own quiet hours (else ``messaging.quiet_hours``).
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     was_enabled = gc.isenabled()
     gc.disable()  # many small objects and no cycles: the cyclic collector's full scans would double the time
     try:
-        return _apply(cands, members, messaging, now, today, zones, opt_outs, history)
+        return _apply(cands, members, messaging, now, today, zones, opt_outs, history, quiet_hours)
     finally:
         if was_enabled:
             gc.enable()
 
 
 def _apply(cands: Sequence[Candidate], members: Mapping[str, Member], messaging: MessagingSettings, now: datetime,
-           today: date, zones: Mapping[str | None, str], opt_outs: Sequence[OptOut], history: History | None) -> DayPlan:
+           today: date, zones: Mapping[str | None, str], opt_outs: Sequence[OptOut], history: History | None,
+           quiet_hours: Mapping[str | None, QuietHours] | None = None) -> DayPlan:
     hist = history or History()
     sheet = OptOuts(opt_outs)
     quiet_at: dict[str | None, bool] = {}
@@ -188,7 +191,8 @@ def _apply(cands: Sequence[Candidate], members: Mapping[str, Member], messaging:
     def quiet(store: str | None) -> bool:
         if store not in quiet_at:
             local = now.astimezone(ZoneInfo(zones.get(store, default_zone))).time()
-            quiet_at[store] = messaging.quiet_hours.quiet(local)
+            hours = quiet_hours.get(store) if quiet_hours is not None else None
+            quiet_at[store] = (hours or messaging.quiet_hours).quiet(local)
         return quiet_at[store]
 
     rows = {mid: m.row for mid, m in members.items()}

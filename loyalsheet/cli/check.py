@@ -26,7 +26,7 @@ def check(app: App, workbook: Path | None, max_rows: int, as_json: bool, day: da
     """
     config, book = open_book(app, workbook)
     with progress_bar(app) as update:
-        result = run_check(config, book, app.today(day), app.lang, progress=update)
+        result = run_check(config, book, app.today(day), app.lang, store=app.store, progress=update)
     located, errors, file_name, summary = result.problems, result.errors, result.file, result.summary()
     if as_json:
         print_json(result.as_json())

@@ -22,8 +22,8 @@ from ..config import Config, load_config
 from ..errors import ConfigError, LoyalsheetError
 from ..i18n import t
 from ..model import MemberFile
-from ..workbook.access import FileBook
-from ..workbook.reader import read_member_file
+from ..workbook.access import BookAccess, FileBook
+from ..workbook.chain import ChainBook
 from ..workbook.schema import SHEETS_BY_KEY
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,6 +41,7 @@ class App:
     config_path: Path
     lang_flag: str | None
     json_output: bool = False
+    store_flag: str | None = None
     _config: Config | None = None
 
     @property
@@ -73,11 +74,30 @@ class App:
     def t(self, key: str, /, **params: Any) -> str:
         return t(key, self.lang, **params)
 
+    @property
+    def store(self) -> str | None:
+        """The store named by --store, as config spells it; None for the whole chain."""
+        if self.store_flag is None:
+            return None
+        names = [s.name for s in self.config.stores]
+        wanted = self.store_flag.strip().casefold()
+        match = next((n for n in names if n.casefold() == wanted), None)
+        if match is None:
+            raise LoyalsheetError("store.unknown", store=self.store_flag, stores=", ".join(names))
+        return match
+
+    def members_of_store(self, mf: MemberFile) -> frozenset[str] | None:
+        """The member IDs of the --store (by their Store column), or None without --store."""
+        store = self.store
+        if store is None:
+            return None
+        return frozenset(m.member_id for m in mf.members if self.config.home_store(m.store) == store)
+
     def today(self, day: date | None) -> date:
-        """The day a command answers for: --date, or today in the first store's time zone."""
+        """The day a command answers for: --date, or today in the store's time zone (--store, else the first)."""
         if day is not None:
             return day
-        tz = self.config.default_store.timezone if self._config is not None else "Asia/Shanghai"
+        tz = self.config.store(self.store).timezone if self._config is not None else "Asia/Shanghai"
         return datetime.now(ZoneInfo(tz)).date()
 
 
@@ -112,9 +132,12 @@ def common_options(*, json_flag: bool = False, day: bool = False) -> Callable[[F
             show_default=True, help="config.yaml to use / 配置文件",
         )
         @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of the output / 输出语言")
+        @click.option("--store", "store_name", default=None, metavar="NAME",
+                      help="One store of a chain (as named in config.yaml; default: the whole chain) / 只看某一门店")
         @functools.wraps(func)
-        def wrapper(*args: Any, config_path: Path, lang: str | None, **kwargs: Any) -> Any:
-            app = App(config_path=config_path, lang_flag=lang, json_output=bool(kwargs.get("as_json")))
+        def wrapper(*args: Any, config_path: Path, lang: str | None, store_name: str | None, **kwargs: Any) -> Any:
+            app = App(config_path=config_path, lang_flag=lang, json_output=bool(kwargs.get("as_json")),
+                      store_flag=store_name)
             return func(app, *args, **kwargs)
 
         result: Callable[..., Any] = wrapper
@@ -184,15 +207,21 @@ def progress_bar(app: App, enabled: bool = True) -> Iterator[Bar]:
         yield Bar(app, progress)
 
 
-def open_book(app: App, workbook: Path | None) -> tuple[Config, FileBook]:
-    """The config and the member file a command works on: --workbook, else the one config.yaml names."""
+def open_book(app: App, workbook: Path | None) -> tuple[Config, BookAccess]:
+    """The config and the member file a command works on: --workbook, else the one config.yaml names,
+    with the books of the stores that keep their own (read as one, each sheet written to its book)."""
     config = app.config_or_default(workbook)
-    return config, FileBook(workbook.resolve() if workbook is not None else config.workbook_path)
+    _ = app.store  # an unknown --store is refused before anything is read
+    if workbook is not None:
+        return config, FileBook(workbook.resolve())
+    if len(config.books) > 1:
+        return config, ChainBook(config.workbook_path, {s.name: config.store_workbook_path(s.name)
+                                                        for s in config.stores if s.workbook})
+    return config, FileBook(config.workbook_path)
 
 
 def load_member_file(app: App, workbook: Path | None) -> tuple[Config, MemberFile]:
-    config = app.config_or_default(workbook)
-    path = workbook.resolve() if workbook is not None else config.workbook_path
+    config, book = open_book(app, workbook)
     with progress_bar(app) as update:
-        mf = read_member_file(path, region=config.region, progress=update)
+        mf = book.read_member_file(config.region, update)
     return config, mf

@@ -17,16 +17,22 @@ from .common import App, common_options, out_console, progress_bar
               help="Years of history / 历史年数")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Random seed: same seed, same store / 随机种子")
 @click.option("--with-mistakes", is_flag=True, help="Plant a dozen typing mistakes to try `check` on / 埋入录入错误")
+@click.option("--stores", "store_count", type=click.IntRange(min=1, max=20), default=1, show_default=True,
+              help="A chain of this many stores in one book (Store column) / 连锁门店数")
 @common_options(day=True)
-def demo(app: App, directory: Path, members: int, years: int, seed: int, with_mistakes: bool,
+def demo(app: App, directory: Path, members: int, years: int, seed: int, with_mistakes: bool, store_count: int,
          day: date | None) -> None:
-    """Write a demo store (members.xlsx and config.yaml) into DIRECTORY.  生成演示门店。"""
-    from ..demo import write_demo  # imported here: the generator is only needed by this command
+    """Write a demo store (members.xlsx and config.yaml) into DIRECTORY.  生成演示门店。
+
+    --stores 3 makes a chain of three stores in one book; --store NAME names the (first) store.
+    """
+    from ..demo import demo_stores, write_demo  # imported here: the generator is only needed by this command
 
     today = app.today(day)
+    stores = demo_stores(store_count, app.store_flag)
     with progress_bar(app) as update:
         book = write_demo(directory, members=members, years=years, seed=seed, today=today,
-                          with_mistakes=with_mistakes, progress=update)
+                          with_mistakes=with_mistakes, stores=stores, progress=update)
     console = out_console()
     config = directory / "config.yaml"
     console.print(app.t("demo.done", dir=str(directory), members=len(book.rows["members"]),

@@ -38,6 +38,6 @@ def init(app: App, path: Path) -> None:
     console.print(app.t("init.done", file=str(path)))
     beside = path.parent / "config.yaml"
     if config_file is None and not beside.exists():
-        beside.write_text(starter_config_text(path.name, language), encoding="utf-8")
+        beside.write_text(starter_config_text(path.name, language, store=app.store_flag), encoding="utf-8")
         console.print(app.t("init.config", file=str(beside)))
     console.print(app.t("init.next"))

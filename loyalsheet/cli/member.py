@@ -182,6 +182,9 @@ def member(app: App, query: str, workbook: Path | None, as_json: bool, day: date
     """
     loaded = load_and_evaluate(app, workbook, day)
     found = find_members(loaded.mf, query, loaded.config.region)
+    mine = app.members_of_store(loaded.mf)
+    if mine is not None:
+        found = [m for m in found if m.member_id in mine]
     if len(found) != 1:
         if as_json:
             print_json({"query": query, "matches": [{"member_id": m.member_id, "name": m.name, "phone": m.phone}
@@ -232,6 +235,9 @@ def birthdays(app: App, month: tuple[int, int] | None, workbook: Path | None, as
         y, mo = loaded.today.year, loaded.today.month
         month = (y + 1, 1) if mo == 12 else (y, mo + 1)
     entries = birthdays_in_month(loaded.ev, *month)
+    mine = app.members_of_store(loaded.mf)
+    if mine is not None:
+        entries = tuple(e for e in entries if e.member_id in mine)
     label = f"{month[0]}-{month[1]:02d}"
     total = sum((e.budget for e in entries), start=Decimal(0))
     if as_json:

@@ -26,7 +26,8 @@ def refresh(app: App, workbook: Path | None, dry_run: bool, max_rows: int, as_js
     """
     config, book = open_book(app, workbook)
     with progress_bar(app) as update:
-        result = run_refresh(config, book, app.today(day), app.lang, dry_run=dry_run, progress=update)
+        result = run_refresh(config, book, app.today(day), app.lang, dry_run=dry_run, store=app.store,
+                             progress=update)
     if as_json:
         print_json(result.as_json())
         return

@@ -39,7 +39,9 @@ def templates(app: App, action: str, directory: Path | None, members: int, as_js
     today = app.today(day)
     tpl = Templates([directory.resolve()]) if directory is not None else templates_for(config)
     with tempfile.TemporaryDirectory(prefix="loyalsheet-templates-") as tmp:
-        write_demo(Path(tmp), members=members, today=today)
+        # the members of a demo store named as --store (or the first store), so its signature, phone and
+        # opening hours are what the templates show
+        write_demo(Path(tmp), members=members, today=today, stores=(app.store or config.default_store.name,))
         mf = read_member_file(Path(tmp) / "members.xlsx", region="CN")
     ev = evaluate(mf, config, today)
     seg = segment(mf.members, mf.txns, config.segments, today)

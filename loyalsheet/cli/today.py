@@ -21,7 +21,7 @@ from ..i18n import t
 from ..jobs import ATTENTION, TodayResult, run_today
 from ..ledger import Entry, Ledger, State, ledger_path_for
 from ..sender import SendReport
-from .common import App, common_options, err_console, open_book, out_console, print_json, progress_bar
+from .common import App, common_options, err_console, load_member_file, open_book, out_console, print_json, progress_bar
 
 
 def _at(ctx: click.Context, param: click.Parameter, value: str | None) -> time | None:
@@ -133,7 +133,7 @@ def today(app: App, do_send: bool, limit: int | None, campaign: str | None, at: 
 
     with progress_bar(app) as bar:
         result = run_today(config, book, app.today(day), app.lang, at=at, send=do_send, write_plan=write_plan,
-                           limit=limit, campaign=campaign, progress=bar, on_plan=show_plan, send_progress=bar.sending)
+                           limit=limit, campaign=campaign, store=app.store, progress=bar, on_plan=show_plan, send_progress=bar.sending)
     if as_json:
         print_json(result.as_json(app.lang))
     elif result.report is not None:
@@ -196,7 +196,7 @@ def log(app: App, since: date | None, workbook: Path | None, max_rows: int, reso
     config = app.config_or_default(workbook)
     path = workbook.resolve() if workbook is not None else config.workbook_path
     ledger_file = ledger_path_for(path)
-    zone = ZoneInfo(config.default_store.timezone)
+    zone = ZoneInfo(config.store(app.store).timezone)
     entries: list[Entry] = []
     if resolve is not None:
         _resolve(app, ledger_file, *resolve)
@@ -207,6 +207,10 @@ def log(app: App, since: date | None, workbook: Path | None, max_rows: int, reso
             entries = ledger.history(start)
         finally:
             ledger.close()
+    if app.store is not None:  # the store's own members' messages
+        _, mf = load_member_file(app, workbook)
+        mine = app.members_of_store(mf) or frozenset()
+        entries = [e for e in entries if e.member_id in mine]
     rows = [_log_row(e, app.lang, zone) for e in reversed(entries)]
     if as_json:
         print_json({"ledger": str(ledger_file), "count": len(rows), "messages": rows})

@@ -107,4 +107,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "{month} 生日会员：{count} 位，礼品预算合计 {total}",
     },
     "birthdays.basis": {"en": "{rate} x {year} spend {spend}", "zh": "{year} 年消费 {spend} × {rate}"},
+    "store.unknown": {"en": "No store named '{store}' in config.yaml", "zh": "config.yaml 中没有名为「{store}」的门店"},
+    "store.unknown.hint": {"en": "Use one of: {stores}", "zh": "请使用其中之一：{stores}"},
 }
