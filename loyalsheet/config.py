@@ -150,6 +150,15 @@ class Config(RulesSettings):
         return tuple(dict.fromkeys(paths))
 
     @property
+    def own_books(self) -> dict[str, Path]:
+        """Store -> its own member file, for the stores that keep one."""
+        return {s.name: self.store_workbook_path(s.name) for s in self.stores if s.workbook}
+
+    def store_of_book(self, path: Path) -> str | None:
+        """The store whose own member file is ``path``; None for the chain's book."""
+        return next((name for name, own in self.own_books.items() if own == path and own != self.workbook_path), None)
+
+    @property
     def is_chain(self) -> bool:
         return len(self.stores) > 1
 

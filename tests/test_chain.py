@@ -39,6 +39,25 @@ def _col(sheet: str, key: str) -> int:
     return [c.key for c in SHEETS_BY_KEY[sheet].columns].index(key)
 
 
+def split_by_store(chain_rows: dict[str, list[list[Any]]]) -> dict[str, dict[str, list[list[Any]]]]:
+    """A chain's rows by store: each member in their home store's, each transaction in the store where it was
+    made, the other sheets' rows in their member's home store's, events in the first store's."""
+    home = {r[0]: r[_col("members", "store")] for r in chain_rows["members"]}
+    split: dict[str, dict[str, list[list[Any]]]] = {s: {k: [] for k in chain_rows} for s in STORES}
+    for key, rows in chain_rows.items():
+        for row in rows:
+            if key == "members":
+                store = row[_col("members", "store")]
+            elif key == "transactions":
+                store = row[_col("transactions", "store")] or home[row[1]]
+            elif key == "events":
+                store = STORES[0]
+            else:
+                store = home.get(row[_col(key, "member_id")], STORES[0])
+            split[store][key].append(row)
+    return split
+
+
 @pytest.fixture(scope="module")
 def chain_rows() -> dict[str, list[list[Any]]]:
     return generate(members=240, years=2, seed=11, today=TODAY, stores=STORES).rows
@@ -60,19 +79,7 @@ def own_books(tmp_path: Path, chain_rows: dict[str, list[list[Any]]]) -> Path:
     transaction in the book of the store where it was made; events in the chain's (first) book."""
     tmp_path = tmp_path / "own"
     tmp_path.mkdir()
-    home = {r[0]: r[_col("members", "store")] for r in chain_rows["members"]}
-    split: dict[str, dict[str, list[list[Any]]]] = {s: {k: [] for k in chain_rows} for s in STORES}
-    for key, rows in chain_rows.items():
-        for row in rows:
-            if key == "members":
-                store = row[_col("members", "store")]
-            elif key == "transactions":
-                store = row[_col("transactions", "store")] or home[row[1]]
-            elif key == "events":
-                store = STORES[0]
-            else:
-                store = home.get(row[_col(key, "member_id")], STORES[0])
-            split[store][key].append(row)
+    split = split_by_store(chain_rows)
     files = {STORES[0]: "members.xlsx", STORES[1]: "east.xlsx", STORES[2]: "west.xlsx"}
     for store, rows in split.items():
         write_book(tmp_path / files[store], rows)

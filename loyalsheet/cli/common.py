@@ -23,7 +23,7 @@ from ..errors import ConfigError, LoyalsheetError
 from ..i18n import t
 from ..model import MemberFile
 from ..workbook.access import BookAccess, FileBook
-from ..workbook.chain import ChainBook
+from ..workbook.chain import open_chain
 from ..workbook.schema import SHEETS_BY_KEY
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -214,10 +214,7 @@ def open_book(app: App, workbook: Path | None) -> tuple[Config, BookAccess]:
     _ = app.store  # an unknown --store is refused before anything is read
     if workbook is not None:
         return config, FileBook(workbook.resolve())
-    if len(config.books) > 1:
-        return config, ChainBook(config.workbook_path, {s.name: config.store_workbook_path(s.name)
-                                                        for s in config.stores if s.workbook})
-    return config, FileBook(config.workbook_path)
+    return config, open_chain(config.workbook_path, config.own_books)
 
 
 def load_member_file(app: App, workbook: Path | None) -> tuple[Config, MemberFile]:

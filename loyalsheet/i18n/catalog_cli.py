@@ -40,7 +40,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Choose a new file name, or move the old file away first.",
         "zh": "请换一个文件名，或先把旧文件移走。",
     },
-    "init.bad_suffix": {"en": "{file}: a member file must end in .xlsx", "zh": "{file}：会员档案的文件名须以 .xlsx 结尾"},
+    "init.bad_suffix": {"en": "{file}: a member file must end in .xlsx (or .xlsm, with buttons)", "zh": "{file}：会员档案的文件名须以 .xlsx（或带按钮的 .xlsm）结尾"},
     "init.bad_suffix.hint": {"en": "For example: members.xlsx", "zh": "例如：members.xlsx"},
     "init.no_folder": {"en": "{folder}: no such folder", "zh": "{folder}：文件夹不存在"},
     "init.no_folder.hint": {"en": "Create the folder first.", "zh": "请先创建该文件夹。"},

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import ROW_STRIDE, BookPart, MemberFile
-from .access import FileBook
+from .access import BookAccess, FileBook
 from .reader import Progress
 from .writer import CellValue, OwnedSheet, WriteResult
 
@@ -85,19 +85,19 @@ class ChainBook:
     maps a store name to the path of its own book.
     """
 
-    def __init__(self, chain_book: Path, own_books: dict[str, Path]) -> None:
-        self._chain = FileBook(chain_book)
-        self._own = {store: FileBook(path) for store, path in own_books.items() if path != chain_book}
+    def __init__(self, chain_book: BookAccess, own_books: dict[str, BookAccess]) -> None:
+        self._chain = chain_book
+        self._own = {store: book for store, book in own_books.items() if book.path != chain_book.path}
 
     @property
     def path(self) -> Path:
         return self._chain.path
 
     @property
-    def books(self) -> list[FileBook]:
+    def books(self) -> list[BookAccess]:
         return [self._chain, *self._own.values()]
 
-    def book_for(self, title: str) -> FileBook:
+    def book_for(self, title: str) -> BookAccess:
         """The book an owned sheet belongs to: its store's own book, or the chain's."""
         store = store_of_title(title, list(self._own))
         return self._own[store] if store is not None else self._chain
@@ -110,7 +110,7 @@ class ChainBook:
 
     def write_owned_sheets(self, sheets: Sequence[OwnedSheet], backups: int) -> WriteResult | None:
         """Each book gets its own sheets in one write; the chain's book's result is returned."""
-        groups: dict[int, tuple[FileBook, list[OwnedSheet]]] = {}
+        groups: dict[int, tuple[BookAccess, list[OwnedSheet]]] = {}
         for sheet in sheets:
             book = self.book_for(sheet.title)
             groups.setdefault(id(book), (book, []))[1].append(sheet)
@@ -120,3 +120,16 @@ class ChainBook:
             if book is self._chain:
                 result = written
         return result
+
+
+def open_chain(chain_book: Path, own_books: dict[str, Path], live: BookAccess | None = None) -> BookAccess:
+    """The chain's member file(s): its book, and the books of the stores that keep their own (``own_books``:
+    store -> path). ``live`` (a book open in Excel) stands in for the book at its path."""
+
+    def access(path: Path) -> BookAccess:
+        return live if live is not None and live.path.resolve() == path.resolve() else FileBook(path)
+
+    own = {store: path for store, path in own_books.items() if path.resolve() != chain_book.resolve()}
+    if not own:
+        return access(chain_book)
+    return ChainBook(access(chain_book), {store: access(path) for store, path in own.items()})

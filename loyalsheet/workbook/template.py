@@ -64,8 +64,10 @@ def _header_cells(ws: Any, sheet: Sheet, style: str) -> list[Any]:
     return cells
 
 
-def _prepare_sheet(wb: Workbook, sheet: Sheet, style: str, lang: str) -> Any:
+def _prepare_sheet(wb: Workbook, sheet: Sheet, style: str, lang: str, code_name: str | None = None) -> Any:
     ws = wb.create_sheet(bilingual_title(sheet, style))
+    if code_name is not None:
+        ws.sheet_properties.codeName = code_name  # set before the first row: write-only sheets stream at once
     ws.freeze_panes = "B2" if sheet.key == "members" else "A2"
     for idx, column in enumerate(sheet.columns):
         letter = column_letter(idx)
@@ -93,18 +95,29 @@ def write_book(
     header_style: str = "zh-en",
     language: str = "zh",
     progress: Callable[[str, int, int], None] | None = None,
+    first_sheets: Callable[[Any, str, str], None] | None = None,
+    code_names: bool = False,
 ) -> None:
     """Write a new member file with every sheet of the contract.
 
     ``rows`` maps a sheet key (``members``, ``transactions``...) to rows whose values are in the
     schema's column order. The file is written to a temporary name and moved into place, so a
     half-written book never appears under ``path``.
+
+    ``first_sheets(wb, header_style, language)`` may add sheets before the member file's (the macro
+    book's Start sheet). ``code_names`` gives the workbook and each sheet the VBA code names a macro
+    project refers to: ``ThisWorkbook``, ``Sheet1``, ``Sheet2``... in order.
     """
     rows = rows or {}
     lang = "en" if header_style in ("en", "en-zh") and language == "en" else language
     wb = Workbook(write_only=True)
+    if code_names:
+        wb.code_name = "ThisWorkbook"
+    if first_sheets is not None:
+        first_sheets(wb, header_style, lang)
     for sheet in SHEETS:
-        ws = _prepare_sheet(wb, sheet, header_style, lang)
+        code_name = f"Sheet{len(wb.worksheets) + 1}" if code_names else None
+        ws = _prepare_sheet(wb, sheet, header_style, lang, code_name)
         sheet_rows = rows.get(sheet.key, ())
         total = len(sheet_rows) if isinstance(sheet_rows, Sized) else 0
         for n, row in enumerate(sheet_rows, start=1):
