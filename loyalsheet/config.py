@@ -17,6 +17,7 @@ from ruamel.yaml.error import YAMLError
 from .campaigns.settings import CampaignSettings, MessagingSettings, QuietHours
 from .errors import ConfigError
 from .rules.settings import RulesSettings
+from .scheduler_settings import ScheduleSettings
 from .segments.settings import SegmentSettings
 
 
@@ -113,6 +114,7 @@ class Config(RulesSettings):
     messaging: MessagingSettings = Field(
         default_factory=MessagingSettings, description="Quiet hours, caps, approval, opt-out lines, festivals"
     )
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, description="loyalsheet schedule: when jobs run")
 
     # Where the file was loaded from; not a setting.
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -22,6 +22,7 @@ from .demo import demo
 from .init import init
 from .member import birthdays, member
 from .refresh import refresh
+from .schedule import schedule
 from .templates import templates
 from .today import log, today
 
@@ -46,6 +47,7 @@ cli.add_command(refresh)
 cli.add_command(today)
 cli.add_command(log)
 cli.add_command(templates)
+cli.add_command(schedule)
 
 
 def _lang_from_argv(argv: list[str]) -> str:
