@@ -183,9 +183,14 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.skipped = 0
+        self._cache: tuple[tuple[int, int, int], list[dict[str, Any]]] | None = None
 
     def records(self) -> list[dict[str, Any]]:
         try:
+            st = self.path.stat()
+            stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+            if self._cache is not None and self._cache[0] == stamp:
+                return list(self._cache[1])
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return []
@@ -206,7 +211,8 @@ class Journal:
             else:
                 skipped += 1
         self.skipped = skipped
-        return out
+        self._cache = (stamp, out)
+        return list(out)
 
     def add(self, record: dict[str, Any], now: datetime) -> None:
         cutoff = (now - timedelta(days=KEEP_DAYS)).date().isoformat()
