@@ -347,9 +347,13 @@ class Scheduler:
 # The runner: the real CLI in a fresh process
 
 
-def _last_line(text: str) -> str:
+def _error_lines(text: str, limit: int = 400) -> str:
+    """A failed command's error in one line: from its "Error:" line on (the error and what to do), else its
+    last line."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    return lines[-1] if lines else ""
+    start = next((i for i, ln in enumerate(lines) if ln.startswith(("Error", "错误"))), max(0, len(lines) - 1))
+    line = " ".join(lines[start:])
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -391,7 +395,7 @@ def summarize(kind: Kind, sending: bool, code: int, stdout: str, stderr: str, la
     except json.JSONDecodeError:
         data = None
     if not isinstance(data, dict):
-        line = _last_line(stderr) or _last_line(stdout)
+        line = _error_lines(stderr) or _error_lines(stdout)
         return line or t("schedule.no_output", lang, code=code)
     if kind == "weekly":
         moves = data.get("moves")
@@ -407,7 +411,9 @@ def summarize(kind: Kind, sending: bool, code: int, stdout: str, stderr: str, la
     if sending and isinstance(result, dict) and result.get("summary"):
         return t("schedule.sum.sent", lang, summary=str(result["summary"]).strip(), planned=len(planned),
                  held=len(held))
-    return t("schedule.sum.plan", lang, planned=len(planned), campaigns=campaigns, held=len(held))
+    text = t("schedule.sum.plan", lang, planned=len(planned), campaigns=campaigns, held=len(held))
+    sheet = data.get("approval_sheet")
+    return text + (t("schedule.sum.plan_sheet", lang, sheet=sheet) if sheet else "")
 
 
 # ---------------------------------------------------------------------------------------------------------------

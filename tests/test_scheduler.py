@@ -215,8 +215,9 @@ def test_summaries_of_the_jobs_json() -> None:
     assert summarize("daily", True, 0, sent, "", "en") == "1 sent, 0 failed (1 planned, 0 held back)"
     refresh = json.dumps({"members": 60, "calls": 31, "moves": [{}, {}], "sheets": ["a", "b"], "errors": 0})
     assert summarize("weekly", False, 0, refresh, "", "zh").startswith("60 位会员，回访名单 31 人，2 项变化")
-    assert summarize("daily", True, 2, "", "Error: members.xlsx: no such file\nWhat to do: check\n", "en") == (
-        "What to do: check")
+    error = "Usage: loyalsheet today\n\nError: members.xlsx: no such file\nWhat to do: check\n"
+    assert summarize("daily", True, 2, "", error, "en") == "Error: members.xlsx: no such file What to do: check"
+    assert summarize("weekly", True, 2, "", "错误：没有文件\n怎么办：检查\n", "zh") == "错误：没有文件 怎么办：检查"
     assert summarize("daily", True, -9, "", "", "en") == "no output (exit code -9)"
 
 

@@ -211,9 +211,9 @@ def _run(app: App, once: bool, as_json: bool, config_file: Path, sending: bool, 
             _log_next(app, logger, core)
         elif not as_json:
             job, when = upcoming[0]
-            click.echo(app.t("schedule.nothing_due") + " " + app.t(
-                "schedule.next", job=_job_label(app, job), when=when.astimezone(job.zone).strftime("%Y-%m-%d %H:%M %Z")),
-                err=True)
+            upcoming_text = app.t("schedule.next", job=_job_label(app, job),
+                                  when=when.astimezone(job.zone).strftime("%Y-%m-%d %H:%M %Z"))
+            click.echo(app.t("schedule.nothing_due", next=upcoming_text), err=True)
         if as_json:
             print_json({"config": str(config_file), "sending": sending, "journal": str(journal.path),
                         "log": str(log_path), "ran": [f.as_dict() for f in finished],

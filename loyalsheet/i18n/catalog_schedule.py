@@ -25,7 +25,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "  {job}：每{day} {at}（{tz}）",
     },
     "schedule.next": {"en": "Next: {job} at {when}", "zh": "下一次：{job}，{when}"},
-    "schedule.nothing_due": {"en": "Nothing is due now.", "zh": "现在没有要运行的任务。"},
+    "schedule.nothing_due": {"en": "Nothing is due now. {next}", "zh": "现在没有要运行的任务。{next}"},
     "schedule.stale_lock": {
         "en": "Took over a lock left by process {pid} on {host} (since {since}), which is no longer running.",
         "zh": "进程 {pid}（{host}，{since} 起）留下的锁已失效（该进程已不在运行），已接管。",
@@ -69,6 +69,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "dry run: {planned} messages planned ({campaigns}), {held} held back; nothing was sent",
         "zh": "试运行：计划发送 {planned} 条（{campaigns}），暂缓 {held} 条；没有发送任何消息",
     },
+    "schedule.sum.plan_sheet": {"en": "; the plan is in the sheet “{sheet}”", "zh": "；计划已写入“{sheet}”表"},
     "schedule.sum.sent": {
         "en": "{summary} ({planned} planned, {held} held back)",
         "zh": "{summary}（计划 {planned} 条，暂缓 {held} 条）",
