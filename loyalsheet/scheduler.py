@@ -219,6 +219,7 @@ class Journal:
         kept = [r for r in self.records() if str(r.get("day", "")) >= cutoff]
         kept.append(record)
         text = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in kept)
+        self._cache = None
         _atomic_write(self.path, text)
 
 
