@@ -317,3 +317,26 @@ def test_settings_and_options_are_checked_without_a_traceback(cli: Callable[...,
     assert wrong.code == 2 and "windows" in wrong.err
     help_ = cli("schedule", "--help")
     assert help_.code == 0 and "--once" in help_.out and "--print-task" in help_.out
+
+
+def test_a_chain_runs_the_daily_job_per_store_and_the_refresh_once(cli: Callable[..., Result], tmp_path: Path) -> None:
+    folder = tmp_path / "chain"
+    made = cli("demo", str(folder), "--stores", "3", "--members", "90", cwd=tmp_path)
+    assert made.code == 0, made.err
+    config = folder / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("\nmessaging:\n", '\nmessaging:\n  quiet_hours: {start: "00:00", end: "00:00"}\n'),
+                      encoding="utf-8")
+    set_schedule(folder, sending=True, **due_now())
+    first = once(cli, folder, "--json")
+    assert first.code == 0, first.err + first.out
+    ran = as_json(first)["ran"]
+    assert isinstance(ran, list)
+    assert [(r["job"], r["outcome"]) for r in ran] == [
+        ("weekly", "ok"), ("daily:旗舰店", "ok"), ("daily:东城店", "ok"), ("daily:西湖店", "ok")]
+    log = (folder / "loyalsheet-schedule.log").read_text(encoding="utf-8")
+    assert all(f"--store {name}" in log for name in ("旗舰店", "东城店", "西湖店"))
+    assert "refresh --config" in log and "refresh --store" not in log
+    sent = outbox(folder)
+    assert len(sent) > 3
+    assert as_json(once(cli, folder, "--json"))["ran"] == [] and outbox(folder) == sent
