@@ -145,6 +145,9 @@ def budget_reason(b: Birthday, day: date, year: int, spend: Decimal, rate: Decim
     )
 
 
+_new = tuple.__new__
+
+
 class BirthdayResult(NamedTuple):
     """A member's coming birthday (on or after the evaluation day) and its gift budget."""
 
@@ -186,16 +189,10 @@ class BirthdayRules:
             if age < 0:
                 age = None
         spend = spend_by_year.get(nxt.year - 1, 0)
-        return BirthdayResult(
-            birthday=b,
-            next=nxt,
-            year=year,
-            age=age,
-            turning=turning,
-            budget=money(self.budget.of(spend)),
-            budget_year=nxt.year - 1,
-            budget_spend=money(spend),
-            rate=self.budget.rate,
+        # (positional, in field order: birthday, next, year, age, turning, budget, budget_year, budget_spend, rate)
+        return _new(
+            BirthdayResult,
+            (b, nxt, year, age, turning, money(self.budget.of(spend)), nxt.year - 1, money(spend), self.budget.rate),
         )
 
 

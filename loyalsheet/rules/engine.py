@@ -31,6 +31,7 @@ from .settings import RulesSettings
 from .tiers import Ladder, TierResult, member_tier
 from .wallet import PAY, REFUND, REWARD, TOP_UP, Movement, WalletResult, bind_families, run_wallet
 
+_new = tuple.__new__  # a NamedTuple built without its Python-level __new__ (100,000 of them)
 _SHEET_ORDER = {"members": 0, "transactions": 1, "gift_cards": 2, "course_cards": 3}
 
 
@@ -460,7 +461,7 @@ def _evaluate(mf: MemberFile, settings: RulesSettings, today: date) -> Evaluatio
             if pr.birthday_on and b is not None and acc.txns:
                 months = _birthday_months(b.month, b.day, b.lunar, mar1, acc.txns[0].day.year, today.year)
             points = member_points(pr, acc.txns, acc.amounts, acc.timeline, months, rewards, problems)
-            spend = SpendSummary(acc.total, acc.last12, acc.by_year, acc.visits, acc.first_visit, acc.last_visit)
+            spend = _new(SpendSummary, (acc.total, acc.last12, acc.by_year, acc.visits, acc.first_visit, acc.last_visit))
         else:
             points, spend = no_points, no_spend
         birthday = None
@@ -473,21 +474,24 @@ def _evaluate(mf: MemberFile, settings: RulesSettings, today: date) -> Evaluatio
             h_tier = accs[bound_to].tier or lad.base_result
             if h_tier.discount < tier.discount:
                 discount = Discount(h_tier.discount, h_tier.tier, h_tier.tier_zh, bound_to)
-        results[mid] = MemberResult(
-            mid,
-            m.name,
-            tier,
-            discount,
-            points,
-            wallets.get(bound_to or mid),
-            bound_to,
-            family_of.get(mid, ()),
-            gifts_by.get(mid, ()),
-            courses_by.get(mid, ()),
-            refs_by.get(mid, ()),
-            referred.get(mid),
-            birthday,
-            spend,
+        results[mid] = _new(
+            MemberResult,
+            (
+                mid,
+                m.name,
+                tier,
+                discount,
+                points,
+                wallets.get(bound_to or mid),
+                bound_to,
+                family_of.get(mid, ()),
+                gifts_by.get(mid, ()),
+                courses_by.get(mid, ()),
+                refs_by.get(mid, ()),
+                referred.get(mid),
+                birthday,
+                spend,
+            ),
         )
 
     problems.sort(key=lambda p: (_SHEET_ORDER.get(p.sheet or "", 9), p.row or 0, p.column or "", p.code))

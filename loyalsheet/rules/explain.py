@@ -28,19 +28,35 @@ class Reason:
 
 def display(value: Any, lang: str = "zh") -> Any:
     """A parameter as a person reads it: 31,200 or 31,200.50 for money, 2026-03-02 for days."""
+    kind = type(value)
+    # The exact types first (a refresh renders a million parameters); subclasses take the general path.
+    if kind is str:
+        return value
+    if kind is int:
+        return f"{value:,}"
+    if kind is date:
+        return value.isoformat()
+    if kind is Decimal:
+        return _money(value)
+    if kind is Reason:
+        return explain(value, lang)
     if isinstance(value, Reason):
         return explain(value, lang)
     if isinstance(value, bool):
         return value
     if isinstance(value, Decimal):
-        if value == value.to_integral_value():
-            return f"{int(value):,}"
-        return format(value, ",")
+        return _money(value)
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def _money(value: Decimal) -> str:
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return format(value, ",")
 
 
 def display_params(params: Mapping[str, Any], lang: str = "zh") -> dict[str, Any]:
@@ -50,4 +66,7 @@ def display_params(params: Mapping[str, Any], lang: str = "zh") -> dict[str, Any
 
 def explain(reason: Reason, lang: str = "zh") -> str:
     """The reason as one sentence in ``lang`` ("zh" or "en")."""
-    return i18n.t(reason.code, lang, **display_params(reason.params, lang))
+    params = reason.params
+    if not params:
+        return i18n.t(reason.code, lang)
+    return i18n.t(reason.code, lang, **{k: display(v, lang) for k, v in params.items()})

@@ -136,6 +136,9 @@ class PointsRules:
         return e
 
 
+_new = tuple.__new__  # a NamedTuple built without its Python-level __new__ (100,000s of them)
+_NEVER = date.max
+
 _TYPES = (TxnType.PURCHASE, TxnType.REDEMPTION, TxnType.REFUND, TxnType.ADJUSTMENT, TxnType.TOP_UP, TxnType.ANNUAL_FEE)
 
 
@@ -166,7 +169,11 @@ def member_points(
     factors, earning = pr.factors, pr.earning
     # One factor for the whole history when the tier never changed and birthdays do not count.
     flat = pr.flat or (len(timeline) == 1 and not (pr.birthday_on and birthday_months))
-    expires = pr.expires
+    known_expiry, expiry_of = pr._expiry.get, pr.expires  # (the first: a cache hit without a method call)
+
+    def expires(d: date) -> date:
+        return known_expiry(d) or expiry_of(d)
+
     purchase_t, redemption_t, refund_t, adjustment_t, top_up_t, fee_t = _TYPES
     from_purchase = Source.PURCHASE
 
@@ -243,7 +250,7 @@ def member_points(
                 pool_points += p
                 pool_cents += c
                 if p:
-                    lots.append([d, p, expires(d), from_purchase])
+                    lots.append([d, p, known_expiry(d) or expiry_of(d), from_purchase])
                     balance += p
                     earned += p
                     if next_lapse == date.max:
@@ -326,7 +333,7 @@ def member_points(
         bonus += rp
     expire(pr.today)
 
-    kept = tuple([Lot(e, left, None if x == date.max else x, s) for e, left, x, s in lots[head:] if left])
+    kept = tuple([_new(Lot, (e, left, None if x == _NEVER else x, s)) for e, left, x, s in lots[head:] if left])
     next_expiry = kept[0].expires if kept else None
     next_points = soon = 0
     if next_expiry is not None:
@@ -340,6 +347,7 @@ def member_points(
         soon += kept_lot.points
     # (field order: balance, lots, earned, bonus, adjusted, redeemed, expired, refunded, next_expiry,
     # next_expiry_points, expiring_soon, expiring_soon_until; positional is faster for 100,000 members)
-    return PointsResult(
-        balance, kept, earned, bonus, adjusted, redeemed, expired, refunded, next_expiry, next_points, soon, pr.soon
+    return _new(
+        PointsResult,
+        (balance, kept, earned, bonus, adjusted, redeemed, expired, refunded, next_expiry, next_points, soon, pr.soon),
     )

@@ -29,12 +29,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from itertools import pairwise
+from operator import attrgetter
 from types import MappingProxyType
 
 from ..model import Member, Txn, TxnType
 from ..rules.days import add_months
 from ..rules.money import cents, money
 
+_MEMBER, _TYPE, _DAY, _AMOUNT, _CATEGORY = map(attrgetter, ("member_id", "type", "day", "amount", "category"))
 UNCATEGORISED = ""  # the key, in ``Activity.categories``, of spend typed without a category
 
 
@@ -123,8 +125,8 @@ def activities(members: Sequence[Member], txns: Sequence[Txn], today: date, wind
     A member id listed twice gets the same activity twice.
     """
     index: dict[str, int] = {}
-    for i, m in enumerate(members):
-        index.setdefault(m.member_id, i)
+    for j, m in enumerate(members):
+        index.setdefault(m.member_id, j)
     n = len(members)
     day_lists: list[list[int] | None] = [None] * n
     life = [0] * n
@@ -136,15 +138,12 @@ def activities(members: Sequence[Member], txns: Sequence[Txn], today: date, wind
     cache: dict[Decimal, int] = {}  # amounts repeat (prices): convert each once
     purchase, session, refund = TxnType.PURCHASE, TxnType.SESSION, TxnType.REFUND
 
-    for t in txns:
-        d = t.day
-        if d > today:
+    # The fields the pass needs are fetched (and the member looked up) in C, not by the loop's bytecode.
+    where = map(index.get, map(_MEMBER, txns))
+    columns = (map(_TYPE, txns), map(_DAY, txns), map(_AMOUNT, txns), map(_CATEGORY, txns))
+    for i, typ, d, a, category in zip(where, *columns, strict=True):
+        if i is None or d > today:
             continue
-        found = index.get(t.member_id)
-        if found is None:
-            continue
-        i = found
-        typ = t.type
         if typ is purchase or typ is session:
             o = d.toordinal()
             lst = day_lists[i]
@@ -158,7 +157,6 @@ def activities(members: Sequence[Member], txns: Sequence[Txn], today: date, wind
             o = d.toordinal()
         else:
             continue
-        a = t.amount
         if a is None:
             continue
         c = cache.get(a)
@@ -169,7 +167,7 @@ def activities(members: Sequence[Member], txns: Sequence[Txn], today: date, wind
         life[i] += c
         if o > start_o:
             win[i] += c
-            key = t.category or UNCATEGORISED
+            key = category or UNCATEGORISED
             cd = cats[i]
             if cd is None:
                 cats[i] = {key: c}
