@@ -222,6 +222,16 @@ def _next_month(today: date) -> tuple[int, int]:
 def _status_rows(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str) -> list[list[CellValue]]:
     rows: list[list[CellValue]] = []
     next_month = _next_month(seg.today)
+    # members who share a tier result (everyone who never left the first tier) share its reason: render it
+    # once (the results live in ``ev`` for the whole call, so their ids are stable)
+    reasons: dict[int, str] = {}
+
+    def tier_reason(tier: Any) -> str:
+        text = reasons.get(id(tier))
+        if text is None:
+            text = reasons[id(tier)] = explain(tier.why, lang)
+        return text
+
     for m in mf.members:
         r = ev.members.get(m.member_id)
         ms = seg.by_id.get(m.member_id)
@@ -231,7 +241,7 @@ def _status_rows(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str) 
         birthday = r.birthday.next if r.birthday is not None else None
         a = ms.activity
         rows.append([
-            m.member_id, m.name, _tier(ev, m.member_id, lang), explain(r.tier.why, lang), p.balance,
+            m.member_id, m.name, _tier(ev, m.member_id, lang), tier_reason(r.tier), p.balance,
             p.next_expiry, p.next_expiry_points or None, r.wallet.balance if r.wallet is not None else None,
             label(ms.quadrant, lang), ms.rfm.code if ms.rfm else "", label(ms.rfm.group if ms.rfm else None, lang),
             label(ms.stage, lang), explain(ms.stage_reason, lang), a.last_visit, a.visits, a.spend,
