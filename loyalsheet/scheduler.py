@@ -30,7 +30,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -42,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 from .campaigns.settings import parse_hhmm
 from .errors import LoyalsheetError
+from .files import atomic_write, pid_alive
 from .i18n import t
 from .scheduler_settings import ScheduleSettings
 
@@ -220,29 +220,7 @@ class Journal:
         kept.append(record)
         text = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in kept)
         self._cache = None
-        _atomic_write(self.path, text)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    if os.name == "posix":
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+        atomic_write(self.path, text.encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -428,31 +406,6 @@ class LockHolder:
     since: str
 
 
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    if os.name == "nt":  # os.kill(pid, 0) would stop the process on Windows
-        import ctypes
-
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        try:
-            code = ctypes.c_ulong()
-            kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-            return code.value == 259  # STILL_ACTIVE
-        finally:
-            kernel32.CloseHandle(handle)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class InstanceLock:
     """A lock file holding the scheduler's pid, host and start time.
 
@@ -490,7 +443,7 @@ class InstanceLock:
         fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - kept open while the lock is held
         locked = _os_lock(fh)
         if locked is False or (locked is None and previous is not None and previous.pid is not None
-                               and previous.pid != os.getpid() and _pid_alive(previous.pid)):
+                               and previous.pid != os.getpid() and pid_alive(previous.pid)):
             fh.close()
             holder = self.holder() or previous or LockHolder(None, "?", "?")
             raise LoyalsheetError("schedule.running", file=str(self.path), pid=holder.pid or "?",

@@ -9,14 +9,12 @@ and :meth:`Outbox.find_sent` answers from the folder, so the outbox is exactly-o
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import re
-import tempfile
 from collections.abc import Collection
 from pathlib import Path
 
+from ..files import atomic_write
 from ..ledger import ChannelName, Entry, OutgoingMessage
 from .base import ChannelDown, SendResult
 from .smtp_email import build_email, email_bytes
@@ -66,7 +64,7 @@ class Outbox:
             data = _sms_text(msg).encode("utf-8")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            _atomic_write(path, data)
+            atomic_write(path, data)
         except OSError as exc:
             raise ChannelDown("config", "outbox", f"cannot write into {self.folder}: {exc}") from exc
         return SendResult(f"outbox:{path.name}")
@@ -79,27 +77,6 @@ class Outbox:
 
     def close(self) -> None:
         """Nothing to release."""
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` all at once: a reader sees the old state or the whole new file."""
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
-        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 __all__ = ["Outbox", "outbox_name"]

@@ -34,6 +34,7 @@ from typing import IO, Literal
 from lxml import etree
 
 from ..errors import WorkbookError
+from ..files import pid_alive
 from . import ooxml
 from .ooxml import (
     CONTENT_TYPES,
@@ -637,18 +638,6 @@ def _temp_prefix(path: Path) -> str:
     return f".{path.name}{_TEMP_MARK}{_host()}-{os.getpid()}-"
 
 
-def _pid_alive(pid: int) -> bool:
-    if os.name != "posix":
-        return True  # no safe way to ask on Windows; stale files there go by age
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _clean_temp_files(folder: Path, name: str) -> list[Path]:
     """Remove temporary files a crashed write of ``name`` left in ``folder``."""
     cleaned: list[Path] = []
@@ -666,7 +655,7 @@ def _clean_temp_files(folder: Path, name: str) -> list[Path]:
             age = now - candidate.stat().st_mtime
         except OSError:
             continue
-        mine_dead = match.group(1) == host and pid != os.getpid() and not _pid_alive(pid)
+        mine_dead = match.group(1) == host and pid != os.getpid() and not pid_alive(pid)
         if mine_dead or age > _STALE_TEMP_SECONDS:
             with contextlib.suppress(OSError):
                 candidate.unlink()
