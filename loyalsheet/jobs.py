@@ -182,8 +182,9 @@ def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry
     plan = build_refresh(
         mf, ev, seg, config, lang=lang, store=store,
         previous_status=book.read_owned_sheet(sheet_title(STATUS)),
-        previous_calls=[] if chain else book.read_owned_sheet(sheet_title(CALLS)),
-        previous_log=[] if chain else book.read_owned_sheet(sheet_title(CALL_LOG)),
+        # (a chain reads its one-store sheets too, from before it became a chain: their rows move to the stores')
+        previous_calls=[] if chain and store is not None else book.read_owned_sheet(sheet_title(CALLS)),
+        previous_log=[] if chain and store is not None else book.read_owned_sheet(sheet_title(CALL_LOG)),
         store_calls={n: book.read_owned_sheet(store_sheet_title(sheet_title(CALLS), n)) for n in names} if chain else None,
         store_logs={n: book.read_owned_sheet(store_sheet_title(sheet_title(CALL_LOG), n))
                     for n in config.store_names} if chain else None,

@@ -535,6 +535,13 @@ def build_refresh(
     store_calls, store_logs = store_calls or {}, store_logs or {}
     logs = {s: read_call_log(store_logs.get(s, ())) for s in config.store_names}
     all_collected: list[CallOutcome] = []
+    # A shop that grew into a chain: what its one Call list and Call log held goes to each member's store
+    legacy = collect_outcomes(previous_calls, today) if store is None else []
+    if legacy or (store is None and previous_log):
+        homes = {m.member_id: m.store for m in mf.members}
+        for o in [*read_call_log(previous_log), *legacy]:
+            logs[config.home_store(homes.get(o.member_id))].append(o)
+        all_collected += legacy
     sheets_out: list[OwnedSheet] = []
     calls_total = 0
     by_store: list[tuple[str, int, Decimal]] = []
@@ -570,6 +577,11 @@ def build_refresh(
         chain_dash = _dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, by_store=by_store),
                                       sheet_title(DASHBOARD))
         sheets_out = [status, chain_dash, *sheets_out]
+        for base, rows, make in ((CALLS, previous_calls, _calls_sheet), (CALL_LOG, previous_log, _log_sheet)):
+            if rows:  # the one-store sheet is left with a line saying where its rows went
+                moved_to = make([], sheet_title(base), style)
+                pointer = [t("refresh.per_store", lang, sheet=store_sheet_title(sheet_title(base), "…"))]
+                sheets_out.append(replace(moved_to, rows=[pointer]))
         counts_all = {k: Counter({str(key): n for key, n in c.items()}) for k, c in seg.counts().items()}
         shown = moved
     else:

@@ -292,3 +292,36 @@ def test_copy_is_unchanged_by_a_refused_store(one_book: Path, tmp_path: Path) ->
     run_cli(["check", "--workbook", str(copy), "--store", "nowhere", "--config", str(one_book / "config.yaml")],
             expect=2)
     assert copy.read_bytes() == (one_book / "members.xlsx").read_bytes()
+
+
+def test_a_shop_that_grows_into_a_chain_keeps_its_call_outcomes(tmp_path: Path) -> None:
+    """One store's Call list and Call log, then a second store in config: what they held moves to each
+    member's store's own sheets, and the one-store sheets say where their rows went."""
+    rows = generate(members=120, years=2, seed=3, today=TODAY, stores=STORES[:2]).rows
+    write_book(tmp_path / "members.xlsx", rows)
+    (tmp_path / "config.yaml").write_text(config_text("members.xlsx", STORES[:1]), encoding="utf-8")
+    run_cli(["refresh", "--date", DAY], cwd=tmp_path, expect=None)  # the second store's rows: store_unknown
+    book = tmp_path / "members.xlsx"
+    wb = openpyxl.load_workbook(book)
+    ws = wb["回访名单 Call list"]
+    home = {r[0]: r[_col("members", "store")] for r in rows["members"]}
+    typed = {}
+    for r in range(2, ws.max_row + 1):
+        mid = ws.cell(row=r, column=1).value
+        if mid and home[mid] not in typed.values():
+            ws.cell(row=r, column=9).value = "已接通"
+            typed[mid] = home[mid]
+    wb.save(book)
+    assert set(typed.values()) == set(STORES[:2])
+    (tmp_path / "config.yaml").write_text(config_text("members.xlsx", STORES[:2]), encoding="utf-8")
+    out = json.loads(run_cli(["refresh", "--date", "2026-11-23", "--json"], cwd=tmp_path).out)
+    assert out["collected"] == 2
+    for mid, store in typed.items():
+        log = _sheet(book, store_sheet_title("回访日志 Call log", store))
+        assert [(r[1], r[3]) for r in log[1:]] == [(mid, "已接通")]
+    legacy = _sheet(book, "回访名单 Call list")
+    assert len(legacy) == 2 and "连锁" in str(legacy[1][0])
+    again = json.loads(run_cli(["refresh", "--date", "2026-11-24", "--json"], cwd=tmp_path).out)
+    assert again["collected"] == 0
+    for store in typed.values():
+        assert len(_sheet(book, store_sheet_title("回访日志 Call log", store))) == 2

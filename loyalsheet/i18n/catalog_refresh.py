@@ -42,6 +42,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "dash.title": {"en": "Dashboard as of {day}", "zh": "看板（截至 {day}）"},
     "dash.tiers": {"en": "Members by tier", "zh": "各等级会员数"},
     "dash.members": {"en": "Members", "zh": "会员数"},
+    "refresh.per_store": {
+        "en": "A chain of stores now: each store has its own sheet ({sheet}); the rows that were here moved there.",
+        "zh": "现为连锁门店：每家门店有自己的工作表（{sheet}），原来的内容已移到那里。",
+    },
     "dash.stores": {"en": "By store (home store; spend in the window)", "zh": "各门店（所属门店；统计期内消费）"},
     "dash.quadrants": {"en": "Four quadrants (12 months)", "zh": "四象限（近 12 个月）"},
     "dash.stages": {"en": "Lifecycle stages", "zh": "生命周期"},
