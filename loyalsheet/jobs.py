@@ -118,14 +118,14 @@ def run_check(config: Config, book: BookAccess, today: date, lang: str, *, store
 # -- refresh -----------------------------------------------------------------------------------------------
 
 
-def messages_sent(workbook: Path, today: date) -> list[tuple[str, str]]:
+def messages_sent(workbook: Path, today: date, timezone: str = "Asia/Shanghai") -> list[tuple[str, str]]:
     """(campaign, member id) of each message sent in the last 30 days, from the send ledger beside the workbook."""
     path = ledger_path_for(workbook)
     if not path.exists():
         return []
     ledger = Ledger(path)
     try:
-        since = datetime.combine(today - timedelta(days=30), datetime.min.time())
+        since = datetime.combine(today - timedelta(days=30), time(0), tzinfo=ZoneInfo(timezone))
         return [(e.campaign, e.member_id) for e in ledger.history(since) if e.state is State.SENT]
     finally:
         ledger.close()
@@ -188,7 +188,7 @@ def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry
         store_calls={n: book.read_owned_sheet(store_sheet_title(sheet_title(CALLS), n)) for n in names} if chain else None,
         store_logs={n: book.read_owned_sheet(store_sheet_title(sheet_title(CALL_LOG), n))
                     for n in config.store_names} if chain else None,
-        sent_by_member=messages_sent(book.path, today),
+        sent_by_member=messages_sent(book.path, today, config.store(store).timezone),
     )
     written = None
     if not dry_run:

@@ -66,7 +66,7 @@ class Job:
     """One recurring job: the daily messages of a store, or the chain's weekly refresh."""
 
     kind: Kind
-    store: str | None  # the daily job's store; None for the weekly refresh (the whole chain)
+    store: str | None  # the daily job's store; the weekly refresh's with --store, else None (the whole chain)
     timezone: str
     at: time
     weekday: int | None = None  # weekly only: Monday 0 ... Sunday 6
@@ -75,7 +75,9 @@ class Job:
     @property
     def name(self) -> str:
         """The job's name in the journal and the log: ``daily:<store>`` or ``weekly``."""
-        return f"daily:{self.store}" if self.kind == "daily" else "weekly"
+        if self.kind == "daily":
+            return f"daily:{self.store}"
+        return f"weekly:{self.store}" if self.store is not None else "weekly"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -110,11 +112,19 @@ class Job:
         raise AssertionError("a daily or weekly job is always due within 8 days")  # pragma: no cover
 
 
-def jobs_for(settings: ScheduleSettings, stores: Sequence[tuple[str, str]]) -> list[Job]:
-    """The jobs of a config: the daily job of each store (name, time zone), then the weekly refresh."""
+def jobs_for(settings: ScheduleSettings, stores: Sequence[tuple[str, str]], only: str | None = None) -> list[Job]:
+    """The jobs of a config: the daily job of each store (name, time zone), then the weekly refresh.
+
+    ``only`` (``schedule --store NAME`` in a chain, e.g. on each store's own computer): that store's
+    daily job and its own weekly refresh (``refresh --store NAME``), at its time zone."""
     chain = len(stores) > 1
-    daily = [Job("daily", name, tz, parse_hhmm(settings.daily_at), pass_store=chain) for name, tz in stores]
-    weekly = Job("weekly", None, stores[0][1], parse_hhmm(settings.weekly_at), weekday=settings.weekday)
+    picked = [(name, tz) for name, tz in stores if only is None or name == only] or list(stores[:1])
+    daily = [Job("daily", name, tz, parse_hhmm(settings.daily_at), pass_store=chain) for name, tz in picked]
+    if only is not None and chain:
+        weekly = Job("weekly", picked[0][0], picked[0][1], parse_hhmm(settings.weekly_at), weekday=settings.weekday,
+                     pass_store=True)
+    else:
+        weekly = Job("weekly", None, stores[0][1], parse_hhmm(settings.weekly_at), weekday=settings.weekday)
     return [*daily, weekly]
 
 

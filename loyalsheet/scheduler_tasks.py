@@ -41,8 +41,10 @@ def loyalsheet_command() -> list[str]:
     return [str(python), "-m", "loyalsheet"]
 
 
-def _arguments(config: Path) -> list[str]:
-    return ["schedule", "--once", "--config", str(config)]
+def _arguments(config: Path, jobs: Sequence[Job]) -> list[str]:
+    """``schedule --once`` for this config, for one store's scheduler with its ``--store``."""
+    store = next((j.store for j in jobs if j.kind == "weekly" and j.store is not None), None)
+    return ["schedule", "--once", "--config", str(config), *(["--store", store] if store is not None else [])]
 
 
 def _describe(jobs: Sequence[Job], config: Path) -> str:
@@ -69,7 +71,7 @@ def _systemd_quote(arg: str) -> str:
 def systemd_units(command: Sequence[str], config: Path, jobs: Sequence[Job], check_minutes: int,
                   timeout_minutes: int) -> dict[str, str]:
     """``{file name: text}`` of a oneshot service and its timer, for ``systemctl --user``."""
-    exec_start = " ".join(_systemd_quote(a) for a in [*command, *_arguments(config)])
+    exec_start = " ".join(_systemd_quote(a) for a in [*command, *_arguments(config, jobs)])
     description = _describe(jobs, config).replace("%", "%%")
     service = (
         "[Unit]\n"
@@ -125,10 +127,10 @@ def systemd_text(command: Sequence[str], config: Path, jobs: Sequence[Job], chec
 # launchd (macOS)
 
 
-def launchd_plist(command: Sequence[str], config: Path, check_minutes: int) -> dict[str, object]:
+def launchd_plist(command: Sequence[str], config: Path, check_minutes: int, jobs: Sequence[Job] = ()) -> dict[str, object]:
     return {
         "Label": LAUNCHD_LABEL,
-        "ProgramArguments": [*command, *_arguments(config)],
+        "ProgramArguments": [*command, *_arguments(config, jobs)],
         "WorkingDirectory": str(config.parent),
         "StartInterval": check_minutes * 60,
         "RunAtLoad": True,
@@ -138,7 +140,7 @@ def launchd_plist(command: Sequence[str], config: Path, check_minutes: int) -> d
 
 
 def launchd_text(command: Sequence[str], config: Path, jobs: Sequence[Job], check_minutes: int) -> str:
-    body = plistlib.dumps(launchd_plist(command, config, check_minutes), sort_keys=False).decode("utf-8")
+    body = plistlib.dumps(launchd_plist(command, config, check_minutes, jobs), sort_keys=False).decode("utf-8")
     note = (
         f"<!-- {_describe(jobs, config)}.\n"
         f"     Save as ~/Library/LaunchAgents/{LAUNCHD_LABEL}.plist, then run:\n"
@@ -207,7 +209,7 @@ def windows_xml(command: Sequence[str], config: Path, jobs: Sequence[Job], check
     actions.set("Context", "Author")
     exe = el(actions, "Exec")
     el(exe, "Command", command[0])
-    el(exe, "Arguments", " ".join(_windows_quote(a) for a in [*command[1:], *_arguments(config)]))
+    el(exe, "Arguments", " ".join(_windows_quote(a) for a in [*command[1:], *_arguments(config, jobs)]))
     el(exe, "WorkingDirectory", str(config.parent))
     xml = etree.tostring(task, encoding="unicode", pretty_print=True)
     file = "loyalsheet-task.xml"

@@ -235,6 +235,16 @@ def test_send_per_store_never_twice(one_book: Path) -> None:
     assert again.isdisjoint({o["key"] for o in first["result"]["outcomes"]})
     outbox = list((one_book / "outbox").rglob("*.*"))
     assert len(outbox) >= sent
+    # the refresh after a send counts the messages sent, on the chain's dashboard
+    run_cli(["refresh", "--date", DAY], cwd=one_book)
+    log = json.loads(run_cli(["log", "--json"], cwd=one_book).out)["messages"]
+    by_campaign: dict[str, int] = {}
+    for m in log:
+        if m["state"] == "sent":
+            by_campaign[m["campaign"]] = by_campaign.get(m["campaign"], 0) + 1
+    chain_dash = _sheet(one_book / "members.xlsx", "看板 Dashboard")
+    assert {r[0]: r[1] for r in chain_dash if r[0] in by_campaign} == by_campaign
+
 
 
 def test_store_quiet_hours_and_details(one_book: Path) -> None:

@@ -340,3 +340,11 @@ def test_a_chain_runs_the_daily_job_per_store_and_the_refresh_once(cli: Callable
     sent = outbox(folder)
     assert len(sent) > 3
     assert as_json(once(cli, folder, "--json"))["ran"] == [] and outbox(folder) == sent
+    # one store's own scheduler (its own computer): its daily job and its own refresh, a journal of its own
+    store = once(cli, folder, "--json", "--store", "东城店")
+    assert [(r["job"], r["outcome"]) for r in as_json(store)["ran"]] == [("weekly:东城店", "ok"), ("daily:东城店", "ok")]
+    store_log = (folder / "loyalsheet-schedule-东城店.log").read_text(encoding="utf-8")
+    assert "refresh --config" in store_log and "--store 东城店" in store_log
+    assert outbox(folder) == sent  # the chain's run already sent the store's messages: never twice
+    task = cli("schedule", "--print-task", "systemd", "--store", "东城店", "--config", str(config))
+    assert task.code == 0 and '"--store" "东城店"' in task.out

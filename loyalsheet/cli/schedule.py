@@ -39,7 +39,8 @@ def _config_file(app: App) -> Path:
 def _job_label(app: App, job: Job) -> str:
     if job.kind == "daily":
         return app.t("schedule.job.daily", store=job.store)
-    return app.t("schedule.job.weekly")
+    weekly = app.t("schedule.job.weekly")
+    return f"{weekly} · {job.store}" if job.store is not None else weekly
 
 
 @contextmanager
@@ -138,21 +139,32 @@ def schedule(app: App, once: bool, task: str | None, as_json: bool) -> None:
     config = app.config
     config_file = _config_file(app)
     settings = config.schedule
-    jobs = jobs_for(settings, [(s.name, s.timezone) for s in config.stores])
+    only = app.store if config.is_chain else None
+    jobs = jobs_for(settings, [(s.name, s.timezone) for s in config.stores], only)
     if task is not None:
         click.echo(task_definition(task, config_file, jobs, settings.check_minutes, settings.job_timeout_minutes),
                    nl=False)
         return
     folder = config.workbook_path.parent
-    journal = Journal(beside(folder, settings.journal))
+    journal_path = beside(folder, settings.journal)
+    if only is not None:  # one store's scheduler keeps a journal, a lock and a log of its own
+        journal_path = journal_path.with_name(f"{journal_path.stem}-{_safe(only)}{journal_path.suffix}")
+    journal = Journal(journal_path)
     lock = InstanceLock(journal.path.with_name(journal.path.stem + ".lock"))
     log_path = beside(folder, settings.log_file)
+    if only is not None:
+        log_path = log_path.with_name(f"{log_path.stem}-{_safe(only)}{log_path.suffix}")
     lock.acquire(utc_now())
     try:
         with _logging(app, log_path, config, terminal=not as_json) as logger:
             _run(app, once, as_json, config_file, settings.sending, jobs, journal, lock, log_path, logger)
     finally:
         lock.release()
+
+
+def _safe(name: str) -> str:
+    """A store's name as part of a file name."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
 def _run(app: App, once: bool, as_json: bool, config_file: Path, sending: bool, jobs: list[Job], journal: Journal,
