@@ -156,6 +156,11 @@ class Config(RulesSettings):
         """Store -> its own member file, for the stores that keep one."""
         return {s.name: self.store_workbook_path(s.name) for s in self.stores if s.workbook}
 
+    @property
+    def regions(self) -> dict[str, str]:
+        """Store -> the phone region of numbers typed without + in that store's rows."""
+        return {s.name: s.region for s in self.stores}
+
     def store_of_book(self, path: Path) -> str | None:
         """The store whose own member file is ``path``; None for the chain's book."""
         return next((name for name, own in self.own_books.items() if own == path and own != self.workbook_path), None)

@@ -196,7 +196,7 @@ def _guarded(book: Any, job: str, day: date | None, at: time | None = None) -> s
         # a chain's store that keeps its own book: the buttons there work for that store, and read the other
         # stores' books from disk (points, tiers and stored value count every store)
         store = config.store_of_book(live.path.resolve())
-        access = open_chain(config.workbook_path, config.own_books, live)
+        access = open_chain(config.workbook_path, config.own_books, live, regions=config.regions)
         text = _JOBS[job](config, access, day or _today(config), lang, when, at, store)
     except LoyalsheetError as exc:
         return _fail(book, exc, lang, when)

@@ -335,3 +335,18 @@ def test_a_shop_that_grows_into_a_chain_keeps_its_call_outcomes(tmp_path: Path) 
     assert again["collected"] == 0
     for store in typed.values():
         assert len(_sheet(book, store_sheet_title("回访日志 Call log", store))) == 2
+
+
+def test_a_stores_own_book_reads_phones_in_its_region(own_books: Path) -> None:
+    text = (own_books / "config.yaml").read_text(encoding="utf-8")
+    text = text.replace("    workbook: west.xlsx\n", "    workbook: west.xlsx\n    region: HK\n", 1)
+    text = text.replace("    region: HK\n    timezone: Asia/Shanghai\n    region: CN\n", "    region: HK\n    timezone: Asia/Shanghai\n")
+    (own_books / "config.yaml").write_text(text, encoding="utf-8")
+    assert load_config(own_books / "config.yaml").store(STORES[2]).region == "HK"
+    wb = openpyxl.load_workbook(own_books / "west.xlsx")
+    ws = wb["会员 Members"]
+    member_id = ws.cell(row=2, column=1).value
+    ws.cell(row=2, column=3).value = "9123 4567"  # a Hong Kong mobile, typed without +852
+    wb.save(own_books / "west.xlsx")
+    card = json.loads(run_cli(["member", str(member_id), "--date", DAY, "--json"], cwd=own_books).out)
+    assert card["phone"] == "+85291234567"

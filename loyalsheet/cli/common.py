@@ -214,7 +214,7 @@ def open_book(app: App, workbook: Path | None) -> tuple[Config, BookAccess]:
     _ = app.store  # an unknown --store is refused before anything is read
     if workbook is not None:
         return config, FileBook(workbook.resolve())
-    return config, open_chain(config.workbook_path, config.own_books)
+    return config, open_chain(config.workbook_path, config.own_books, regions=config.regions)
 
 
 def load_member_file(app: App, workbook: Path | None) -> tuple[Config, MemberFile]:

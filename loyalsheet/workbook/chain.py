@@ -85,9 +85,11 @@ class ChainBook:
     maps a store name to the path of its own book.
     """
 
-    def __init__(self, chain_book: BookAccess, own_books: dict[str, BookAccess]) -> None:
+    def __init__(self, chain_book: BookAccess, own_books: dict[str, BookAccess],
+                 regions: dict[str, str] | None = None) -> None:
         self._chain = chain_book
         self._own = {store: book for store, book in own_books.items() if book.path != chain_book.path}
+        self._regions = regions or {}  # a store's phone region, for the numbers typed in its own book
 
     @property
     def path(self) -> Path:
@@ -103,7 +105,9 @@ class ChainBook:
         return self._own[store] if store is not None else self._chain
 
     def read_member_file(self, region: str, progress: Progress | None = None) -> MemberFile:
-        return join_member_files([book.read_member_file(region, progress) for book in self.books])
+        files = [self._chain.read_member_file(region, progress)]
+        files += [book.read_member_file(self._regions.get(store, region), progress) for store, book in self._own.items()]
+        return join_member_files(files)
 
     def read_owned_sheet(self, title: str) -> list[list[CellValue]]:
         return self.book_for(title).read_owned_sheet(title)
@@ -122,9 +126,11 @@ class ChainBook:
         return result
 
 
-def open_chain(chain_book: Path, own_books: dict[str, Path], live: BookAccess | None = None) -> BookAccess:
+def open_chain(chain_book: Path, own_books: dict[str, Path], live: BookAccess | None = None,
+               regions: dict[str, str] | None = None) -> BookAccess:
     """The chain's member file(s): its book, and the books of the stores that keep their own (``own_books``:
-    store -> path). ``live`` (a book open in Excel) stands in for the book at its path."""
+    store -> path; ``regions``: store -> phone region for numbers typed without +). ``live`` (a book open
+    in Excel) stands in for the book at its path."""
 
     def access(path: Path) -> BookAccess:
         return live if live is not None and live.path.resolve() == path.resolve() else FileBook(path)
@@ -132,4 +138,4 @@ def open_chain(chain_book: Path, own_books: dict[str, Path], live: BookAccess | 
     own = {store: path for store, path in own_books.items() if path.resolve() != chain_book.resolve()}
     if not own:
         return access(chain_book)
-    return ChainBook(access(chain_book), {store: access(path) for store, path in own.items()})
+    return ChainBook(access(chain_book), {store: access(path) for store, path in own.items()}, regions)
