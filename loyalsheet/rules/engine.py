@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -330,6 +330,11 @@ def _accumulate(
     return acc
 
 
+def problem_order(p: Problem) -> tuple[int, int, str, str]:
+    """The order the rules list problems in: by sheet, row, column and code."""
+    return _SHEET_ORDER.get(p.sheet or "", 9), p.row or 0, p.column or "", p.code
+
+
 def evaluate(mf: MemberFile, settings: RulesSettings, today: date) -> Evaluation:
     """Apply every rule to ``mf`` as of ``today``: per-member results, card states, reminders, problems.
 
@@ -337,10 +342,18 @@ def evaluate(mf: MemberFile, settings: RulesSettings, today: date) -> Evaluation
     collector is paused while it runs (and restored after): with a million rows in memory its
     repeated full scans would otherwise double the time.
     """
+    return evaluate_part(mf, settings, today)
+
+
+def evaluate_part(mf: MemberFile, settings: RulesSettings, today: date, *, first_day: date | None = None,
+                  all_ids: Collection[str] | None = None, global_warnings: bool = True) -> Evaluation:
+    """:func:`evaluate` on a part of a member file (see ``rules.split``): ``first_day`` is the whole
+    file's first transaction day, ``all_ids`` its member IDs; problems that are not about a row
+    (a lifetime tier for an unknown member) only when ``global_warnings``."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _evaluate(mf, settings, today)
+        return _evaluate(mf, settings, today, first_day, all_ids, global_warnings)
     finally:
         if was_enabled:
             gc.enable()
@@ -357,7 +370,8 @@ def _by(items: Iterable[_V], key: Callable[[_V], _K]) -> dict[_K, tuple[_V, ...]
     return {k: tuple(v) for k, v in grouped.items()}
 
 
-def _evaluate(mf: MemberFile, settings: RulesSettings, today: date) -> Evaluation:
+def _evaluate(mf: MemberFile, settings: RulesSettings, today: date, whole_first_day: date | None,
+              all_ids: Collection[str] | None, global_warnings: bool) -> Evaluation:
     problems: list[Problem] = []
     known: dict[str, Member] = {}
     for m in mf.members:
@@ -369,7 +383,7 @@ def _evaluate(mf: MemberFile, settings: RulesSettings, today: date) -> Evaluatio
     # Books are usually typed in day order; then the rows after today are the last ones.
     in_order = all(map(le, days, islice(days, 1, None))) and all(map(lt, numbers, islice(numbers, 1, None)))
     rows = rows[: bisect_right(days, today)] if in_order else tuple(t for t in rows if t.day <= today)
-    first_day = min(min(days, default=today), today)
+    first_day = min(min(days, default=today) if whole_first_day is None else whole_first_day, today)
     # Each member's rows, in the book's order, grouped in one C-level pass. Rows of unknown members
     # go to a sink: validation reports them.
     sink: list[Txn] = []
@@ -379,8 +393,8 @@ def _evaluate(mf: MemberFile, settings: RulesSettings, today: date) -> Evaluatio
     # Pass 1: per member, sorted history, spend and tiers.
     rs = settings
     lad = Ladder(rs.tiers, today, first_day.year)
-    for mid in rs.tiers.lifetime:
-        if mid not in known:
+    for mid in rs.tiers.lifetime if global_warnings else ():
+        if mid not in (known if all_ids is None else all_ids):
             problems.append(
                 Problem(Severity.WARNING, "tier_lifetime_unknown_member", None, None, None, mid, {"member_id": mid})
             )
@@ -494,7 +508,7 @@ def _evaluate(mf: MemberFile, settings: RulesSettings, today: date) -> Evaluatio
             ),
         )
 
-    problems.sort(key=lambda p: (_SHEET_ORDER.get(p.sheet or "", 9), p.row or 0, p.column or "", p.code))
+    problems.sort(key=problem_order)
     return Evaluation(
         today=today,
         settings=settings,

@@ -1,0 +1,142 @@
+"""Run a computation in a forked worker process while this process does another.
+
+A big member file is read once, into this process; its rows are then shared with a worker made by
+``fork`` (copy-on-write: nothing is copied or serialised to start it). The worker computes and sends
+back its answer, pickled through a pipe, so answers should be small (problems, counts, rows of
+plain values): unpickling a hundred thousand objects costs about what computing them does.
+
+Where fork is not available (Windows), not wanted (``LOYALSHEET_WORKERS=1`` switches it off, as does
+a machine with one core), or fails, or when the worker raises or dies, the work is done in this
+process instead, when its answer is asked for: the answer is always the same, only the time differs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import pickle
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+_ENV = "LOYALSHEET_WORKERS"
+
+
+def workers_allowed() -> bool:
+    """Whether work may go to a forked worker on this machine and in this run."""
+    if not hasattr(os, "fork") or sys.platform == "win32":
+        return False
+    setting = os.environ.get(_ENV, "").strip()
+    if setting:
+        try:
+            return int(setting) > 1
+        except ValueError:
+            return True
+    return (os.cpu_count() or 1) > 1
+
+
+class Forked(Generic[T]):
+    """``fn(*args)`` computed in a forked worker; :meth:`result` waits for it and returns it.
+
+    Use as a context manager, so a worker is never left running when this process stops early
+    (an error, Ctrl-C): leaving the block kills a worker whose answer was not collected.
+    """
+
+    def __init__(self, fn: Callable[..., T], *args: Any) -> None:
+        self._fn = fn
+        self._args = args
+        self._pid: int | None = None
+        self._read_fd: int | None = None
+        self._done = False
+        self._value: T | None = None
+        if workers_allowed():
+            self._start()
+
+    @property
+    def forked(self) -> bool:
+        return self._pid is not None
+
+    def _start(self) -> None:
+        try:
+            read_fd, write_fd = os.pipe()
+        except OSError:
+            return
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written twice
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        # Objects made before the fork stay where they are: the worker's collector (off while it
+        # runs anyway) would otherwise touch, and so copy, every page that holds one.
+        freeze = gc.get_freeze_count() == 0  # (never unfreeze what someone else froze)
+        if freeze:
+            gc.freeze()
+        try:
+            pid = os.fork()
+        except OSError:
+            if freeze:
+                gc.unfreeze()
+            os.close(read_fd)
+            os.close(write_fd)
+            return
+        if pid == 0:  # the worker: compute, send, and leave without running any of the parent's clean-up
+            code = 1
+            try:
+                os.close(read_fd)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the worker at once, quietly
+                gc.disable()
+                payload = pickle.dumps(self._fn(*self._args), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write_fd, "wb") as out:
+                    out.write(payload)
+                code = 0
+            except BaseException:  # raised in the worker: the parent computes it again, and raises it there
+                pass
+            finally:
+                os._exit(code)
+        if freeze:
+            gc.unfreeze()
+        os.close(write_fd)
+        self._pid, self._read_fd = pid, read_fd
+
+    def result(self) -> T:
+        """The answer; computed here if there is no worker, or the worker died without one."""
+        if self._done:
+            return self._value  # type: ignore[return-value]
+        if self._pid is not None and self._read_fd is not None:
+            with os.fdopen(self._read_fd, "rb") as pipe:
+                self._read_fd = None
+                data = pipe.read()
+            self._reap()
+            if data:
+                value: T = pickle.loads(data)
+                self._value, self._done = value, True
+                return value
+        # No worker, or it failed (raised, was killed, ran out of memory): do the work here. The work is
+        # a pure function of its arguments, so a failure in the worker is raised again here, as itself.
+        value = self._fn(*self._args)
+        self._value, self._done = value, True
+        return value
+
+    def _reap(self) -> None:
+        if self._pid is not None:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self._pid, 0)
+            self._pid = None
+
+    def close(self) -> None:
+        """Stop a worker whose answer was not collected."""
+        if self._read_fd is not None:
+            os.close(self._read_fd)
+            self._read_fd = None
+        if self._pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            self._reap()
+
+    def __enter__(self) -> Forked[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,139 @@
+"""The rules pass in independent parts, so two cores can share a big member file's problems.
+
+Members are independent of each other except along a few links: a family card (``Family of``), a
+referral (``Referred by``), and a gift or course card (who was given it, and who paid or came with
+it). Members joined by any chain of links form a group; every group goes whole into one part, so a
+part evaluated alone finds exactly the problems the whole file has in that part's rows. Two things
+are file-wide and passed to every part: the first day of the book (where tier years start counting)
+and the set of all member IDs (a lifetime tier for an ID that is nowhere in the file).
+
+``problems_in_parts`` is :func:`~loyalsheet.rules.engine.evaluate`'s problems, the same list in the
+same order, computed with a forked worker for one part while this process does the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from itertools import compress
+from operator import attrgetter
+
+from ..model import MemberFile, Problem
+from ..parallel import Forked
+from .engine import evaluate_part, problem_order
+from .settings import RulesSettings
+
+_MEMBER, _GIFT_CARD, _COURSE_CARD, _DAY = (
+    attrgetter("member_id"), attrgetter("gift_card"), attrgetter("course_card"), attrgetter("day"))
+
+
+class _Groups:
+    """Union-find over member IDs and card IDs (cards as ("g", id) and ("c", id))."""
+
+    def __init__(self) -> None:
+        self.parent: dict[object, object] = {}
+
+    def find(self, x: object) -> object:
+        parent = self.parent
+        root = x
+        while (up := parent.get(root, root)) != root:
+            root = up
+        while (up := parent.get(x, x)) != root:  # path compression
+            parent[x] = root
+            x = up
+        return root
+
+    def join(self, a: object, b: object) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[ra] = rb
+
+
+@dataclass(frozen=True)
+class Split:
+    """Which part each member ID is in, and what every part needs to know of the whole file."""
+
+    part_of: dict[str, int]
+    parts: int
+    first_day: date | None
+    all_ids: frozenset[str]
+
+    def member_file(self, mf: MemberFile, part: int) -> MemberFile:
+        """The rows of ``mf`` that belong to ``part`` (rows of unknown members belong to none)."""
+        part_of = self.part_of
+
+        def mine(ids: Sequence[str]) -> list[bool]:
+            return [part_of.get(i, -1) == part for i in ids]
+
+        return replace(
+            mf,
+            members=tuple(compress(mf.members, mine(list(map(_MEMBER, mf.members))))),
+            txns=tuple(compress(mf.txns, mine(list(map(_MEMBER, mf.txns))))),
+            gift_cards=tuple(g for g in mf.gift_cards if part_of.get(g.member_id, 0) == part),
+            course_cards=tuple(c for c in mf.course_cards if part_of.get(c.member_id, 0) == part),
+        )
+
+    def problems(self, mf: MemberFile, part: int, settings: RulesSettings, today: date) -> list[Problem]:
+        ev = evaluate_part(self.member_file(mf, part), settings, today, first_day=self.first_day,
+                           all_ids=self.all_ids, global_warnings=part == 0)
+        return list(ev.problems)
+
+
+def split(mf: MemberFile, parts: int, weights: Sequence[float] | None = None) -> Split:
+    """Divide ``mf``'s members into ``parts`` parts of linked groups, each part's share of the
+    transactions close to its weight (equal by default)."""
+    groups = _Groups()
+    join = groups.join
+    for m in mf.members:
+        if m.family_of:
+            join(m.member_id, m.family_of)
+        if m.referred_by:
+            join(m.member_id, m.referred_by)
+    for g in mf.gift_cards:
+        join(g.member_id, ("g", g.card_id))
+    for c in mf.course_cards:
+        join(c.member_id, ("c", c.card_id))
+    txns = mf.txns
+    for t in compress(txns, map(_GIFT_CARD, txns)):
+        join(t.member_id, ("g", t.gift_card))
+    for t in compress(txns, map(_COURSE_CARD, txns)):
+        join(t.member_id, ("c", t.course_card))
+
+    size: dict[str, int] = {}
+    for mid in map(_MEMBER, txns):
+        size[mid] = size.get(mid, 0) + 1
+    find = groups.find
+    load: dict[object, int] = {}
+    root_of = {mid: find(mid) for mid in dict.fromkeys(map(_MEMBER, mf.members))}
+    for mid, root in root_of.items():
+        load[root] = load.get(root, 0) + size.get(mid, 0) + 1
+    w = list(weights) if weights is not None else [1.0] * parts
+    filled = [0.0] * parts
+    part_of_root: dict[object, int] = {}
+    for root in sorted(load, key=lambda r: -load[r]):  # biggest groups first, each to the part furthest behind
+        p = min(range(parts), key=lambda k: filled[k] / w[k] if w[k] > 0 else float("inf"))
+        part_of_root[root] = p
+        filled[p] += load[root]
+    days = list(map(_DAY, txns))
+    return Split(
+        part_of={mid: part_of_root[root] for mid, root in root_of.items()},
+        parts=parts,
+        first_day=min(days) if days else None,
+        all_ids=frozenset(root_of),
+    )
+
+
+def problems_in_parts(mf: MemberFile, settings: RulesSettings, today: date,
+                      meanwhile: Callable[[], object] | None = None, worker_share: float = 0.5) -> list[Problem]:
+    """What :func:`evaluate` finds wrong in ``mf``, in its order: half the groups evaluated by a forked
+    worker while this process evaluates the rest. ``meanwhile()`` runs here first, while the worker
+    works (its own share is ``worker_share`` of the rows, to leave room for it)."""
+    plan = split(mf, 2, (1 - worker_share, worker_share))
+    with Forked(plan.problems, mf, 1, settings, today) as worker:
+        if meanwhile is not None:
+            meanwhile()
+        found = plan.problems(mf, 0, settings, today)
+        found.extend(worker.result())
+    found.sort(key=problem_order)  # stable: each part's problems keep their order among equals
+    return found
