@@ -35,6 +35,7 @@ from .errors import WorkbookError
 from .i18n import t
 from .ledger import Ledger, State, ledger_path_for
 from .model import MemberFile, Problem
+from .parallel import Forked
 from .refresh import CALL_LOG, CALLS, STATUS, RefreshPlan, build_refresh, describe_move, sheet_title
 from .report import Located, counts, locate, sort_key
 from .rules import evaluate
@@ -181,9 +182,12 @@ def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry
     (unless ``dry_run``). Outcomes typed into the Call list are collected into the Call log. A chain
     gets a Call list, Call log and Dashboard per store as well; ``store`` writes that store's only."""
     mf = book.read_member_file(config.region, progress)
-    errors, _ = counts(validate(mf, Context(today=today, stores=config.store_names)))
-    ev = evaluate(mf, config, today)
-    seg = _segment_without_gc(mf, config, today)
+    # The segments pass goes to a worker (when the machine has a second core) while this process
+    # checks the cells and applies the rules: the two passes are independent of each other.
+    with Forked(_segment_without_gc, mf, config, today) as segments:
+        errors, _ = counts(validate(mf, Context(today=today, stores=config.store_names)))
+        ev = evaluate(mf, config, today)
+        seg = segments.result()
     chain = config.is_chain
     names = [s.name for s in config.stores] if store is None else [store]
     plan = build_refresh(

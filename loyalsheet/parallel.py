@@ -13,13 +13,16 @@ process instead, when its answer is asked for: the answer is always the same, on
 from __future__ import annotations
 
 import contextlib
+import copyreg
 import gc
+import io
 import os
 import pickle
 import signal
 import sys
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from types import MappingProxyType
+from typing import IO, Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -37,6 +40,22 @@ def workers_allowed() -> bool:
         except ValueError:
             return True
     return (os.cpu_count() or 1) > 1
+
+
+def _mapping_proxy(items: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(items)
+
+
+_DISPATCH: dict[type, Callable[[Any], Any]] = {
+    **copyreg.dispatch_table, MappingProxyType: lambda proxy: (_mapping_proxy, (dict(proxy),))}
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles what answers hold, read-only mappings included."""
+
+    def __init__(self, file: IO[bytes], protocol: int) -> None:
+        super().__init__(file, protocol=protocol)
+        self.dispatch_table = _DISPATCH
 
 
 class Forked(Generic[T]):
@@ -87,9 +106,10 @@ class Forked(Generic[T]):
                 os.close(read_fd)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the worker at once, quietly
                 gc.disable()
-                payload = pickle.dumps(self._fn(*self._args), protocol=pickle.HIGHEST_PROTOCOL)
+                buffer = io.BytesIO()  # pickled whole first: this process may still be busy, not reading yet
+                _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(self._fn(*self._args))
                 with os.fdopen(write_fd, "wb") as out:
-                    out.write(payload)
+                    out.write(buffer.getbuffer())
                 code = 0
             except BaseException:  # raised in the worker: the parent computes it again, and raises it there
                 pass

@@ -162,3 +162,21 @@ def test_the_worker_and_this_process_together_list_the_problems_in_order(tmp_pat
     seen: list[str] = []
     assert problems_in_parts(mf, config, today, meanwhile=lambda: seen.append("here")) == whole
     assert seen == ["here"]
+
+
+def test_a_segments_result_comes_back_from_a_worker_unchanged(tmp_path: Path) -> None:
+    from loyalsheet.config import load_config
+    from loyalsheet.demo import write_demo
+    from loyalsheet.segments import segment
+    from loyalsheet.workbook.reader import read_member_file
+
+    today = date(2026, 11, 22)
+    write_demo(tmp_path / "shop", members=200, today=today)
+    config = load_config(tmp_path / "shop" / "config.yaml")
+    mf = read_member_file(tmp_path / "shop" / "members.xlsx", region=config.region)
+    here = segment(mf.members, mf.txns, config.segments, today)
+    with Forked(segment, mf.members, mf.txns, config.segments, today) as worker:
+        assert worker.forked
+        there = worker.result()
+    assert there == here and there is not here
+    assert [ms.activity.category_cents for ms in there.members] == [ms.activity.category_cents for ms in here.members]

@@ -312,7 +312,7 @@ class _SheetReader:
         if (0 in fast or 1 in fast) and bool in set(map(type, raw)):
             vals = [_MISS if type(x) is bool else get(x, _MISS) for x in raw]  # True == 1: keep booleans apart
         else:
-            vals = [get(x, _MISS) for x in raw]
+            vals = list(map(get, raw, repeat(_MISS)))  # looked up in C
         unclean: list[int] = []
         # `in` compares each value with _MISS: quick for str, int, enums; Decimal and Birthday take ~10x longer
         if cell.kind not in ("money", "birthday") and _MISS not in vals:
