@@ -13,6 +13,7 @@ same order, computed with a forked worker for one part while this process does t
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -100,9 +101,7 @@ def split(mf: MemberFile, parts: int, weights: Sequence[float] | None = None) ->
     for t in compress(txns, map(_COURSE_CARD, txns)):
         join(t.member_id, ("c", t.course_card))
 
-    size: dict[str, int] = {}
-    for mid in map(_MEMBER, txns):
-        size[mid] = size.get(mid, 0) + 1
+    size = Counter(map(_MEMBER, txns))  # rows per member, counted in C
     find = groups.find
     load: dict[object, int] = {}
     root_of = {mid: find(mid) for mid in dict.fromkeys(map(_MEMBER, mf.members))}
