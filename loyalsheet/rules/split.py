@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import compress
 from operator import attrgetter
@@ -59,6 +59,7 @@ class Split:
     parts: int
     first_day: date | None
     all_ids: frozenset[str]
+    txn_ids: list[str] = field(repr=False, compare=False)  # each transaction's member ID, in row order
 
     def member_file(self, mf: MemberFile, part: int) -> MemberFile:
         """The rows of ``mf`` that belong to ``part`` (rows of unknown members belong to none)."""
@@ -70,7 +71,7 @@ class Split:
         return replace(
             mf,
             members=tuple(compress(mf.members, mine(list(map(_MEMBER, mf.members))))),
-            txns=tuple(compress(mf.txns, mine(list(map(_MEMBER, mf.txns))))),
+            txns=tuple(compress(mf.txns, mine(self.txn_ids))),
             gift_cards=tuple(g for g in mf.gift_cards if part_of.get(g.member_id, 0) == part),
             course_cards=tuple(c for c in mf.course_cards if part_of.get(c.member_id, 0) == part),
         )
@@ -101,7 +102,8 @@ def split(mf: MemberFile, parts: int, weights: Sequence[float] | None = None) ->
     for t in compress(txns, map(_COURSE_CARD, txns)):
         join(t.member_id, ("c", t.course_card))
 
-    size = Counter(map(_MEMBER, txns))  # rows per member, counted in C
+    txn_ids = list(map(_MEMBER, txns))
+    size = Counter(txn_ids)  # rows per member, counted in C
     find = groups.find
     load: dict[object, int] = {}
     root_of = {mid: find(mid) for mid in dict.fromkeys(map(_MEMBER, mf.members))}
@@ -120,6 +122,7 @@ def split(mf: MemberFile, parts: int, weights: Sequence[float] | None = None) ->
         parts=parts,
         first_day=min(days) if days else None,
         all_ids=frozenset(root_of),
+        txn_ids=txn_ids,
     )
 
 
