@@ -5,7 +5,7 @@ A big member file is read once, into this process; its rows are then shared with
 back its answer, pickled through a pipe, so answers should be small (problems, counts, rows of
 plain values): unpickling a hundred thousand objects costs about what computing them does.
 
-Where fork is not available (Windows), not wanted (``LOYALSHEET_WORKERS=1`` switches it off, as does
+Where fork is not available or not safe (Windows, macOS), not wanted (``LOYALSHEET_WORKERS=1`` switches it off, as does
 a machine with one core), or fails, or when the worker raises or dies, the work is done in this
 process instead, when its answer is asked for: the answer is always the same, only the time differs.
 """
@@ -31,7 +31,9 @@ _ENV = "LOYALSHEET_WORKERS"
 
 def workers_allowed() -> bool:
     """Whether work may go to a forked worker on this machine and in this run."""
-    if not hasattr(os, "fork") or sys.platform == "win32":
+    # Linux only: Windows has no fork, and on macOS a fork without exec is unsafe once system
+    # frameworks are loaded (as they are behind the Excel buttons, through xlwings).
+    if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
         return False
     setting = os.environ.get(_ENV, "").strip()
     if setting:

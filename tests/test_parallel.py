@@ -18,7 +18,7 @@ from loyalsheet.parallel import Forked, workers_allowed
 from loyalsheet.rules import RulesSettings, evaluate
 from loyalsheet.rules.split import problems_in_parts, split
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is how work goes to a worker")
+pytestmark = pytest.mark.skipif(not workers_allowed(), reason="work goes to a forked worker on Linux only")
 
 
 def _pid_and(x: int) -> tuple[int, int]:
