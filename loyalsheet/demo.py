@@ -22,7 +22,7 @@ import json
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -1140,8 +1140,12 @@ def write_demo(
     with_mistakes: bool = False,
     stores: Sequence[str] = ("旗舰店",),
     progress: Callable[[str, int, int], None] | None = None,
+    shared_strings: bool = True,
 ) -> DemoBook:
-    """Create ``directory`` with a demo members.xlsx and config.yaml; never overwrites either file."""
+    """Create ``directory`` with a demo members.xlsx and config.yaml; never overwrites either file.
+
+    The book stores its text in a shared-strings table as Excel does (``shared_strings=False``: inline,
+    as openpyxl writes it); it is dated ``today``, so the same arguments give the same bytes."""
     book_path = directory / WORKBOOK_NAME
     config_path = directory / CONFIG_NAME
     for path in (book_path, config_path):
@@ -1149,6 +1153,7 @@ def write_demo(
             raise LoyalsheetError("demo_exists", path=str(path))
     book = generate(members=members, years=years, seed=seed, today=today, stores=stores, with_mistakes=with_mistakes)
     directory.mkdir(parents=True, exist_ok=True)
-    write_book(book_path, book.rows, header_style="zh-en", language="zh", progress=progress)
+    write_book(book_path, book.rows, header_style="zh-en", language="zh", progress=progress,
+               shared_strings=shared_strings, created=datetime.combine(today, time()))
     config_path.write_text(config_text(WORKBOOK_NAME, stores), encoding="utf-8")
     return book

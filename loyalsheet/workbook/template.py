@@ -1,7 +1,8 @@
 """Build new member files: the empty template (``init``) and books full of rows (``demo``).
 
 Only ever used to create a new file, never to re-save a manager's book. Uses openpyxl's write-only
-mode so a book of a million rows streams to disk in bounded memory.
+mode so a book of a million rows streams to disk in bounded memory; a book with rows then gets its
+text moved into a shared-strings table, as Excel stores it (:mod:`.shared_strings`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .schema import CHOICES, SHEETS, Column, Sheet, bilingual_header, bilingual_title, column_letter
+from .shared_strings import share_strings
 
 _FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "birthday": "yyyy-mm-dd", "money": "#,##0.00"}
 _HEADER_FILL = PatternFill("solid", fgColor="FCE4D6")
@@ -97,6 +100,8 @@ def write_book(
     progress: Callable[[str, int, int], None] | None = None,
     first_sheets: Callable[[Any, str, str], None] | None = None,
     code_names: bool = False,
+    shared_strings: bool = True,
+    created: datetime | None = None,
 ) -> None:
     """Write a new member file with every sheet of the contract.
 
@@ -107,6 +112,11 @@ def write_book(
     ``first_sheets(wb, header_style, language)`` may add sheets before the member file's (the macro
     book's Start sheet). ``code_names`` gives the workbook and each sheet the VBA code names a macro
     project refers to: ``ThisWorkbook``, ``Sheet1``, ``Sheet2``... in order.
+
+    A book with rows stores its text as Excel does, once in a shared-strings table (UTF-8), unless
+    ``shared_strings`` is false (openpyxl's inline strings, which an empty book keeps). Every zip
+    entry of such a book gets the same fixed date and ``created`` (UTC), when given, is its created
+    and modified time, so the same rows give the same bytes.
     """
     rows = rows or {}
     lang = "en" if header_style in ("en", "en-zh") and language == "en" else language
@@ -115,6 +125,7 @@ def write_book(
         wb.code_name = "ThisWorkbook"
     if first_sheets is not None:
         first_sheets(wb, header_style, lang)
+    has_rows = False
     for sheet in SHEETS:
         code_name = f"Sheet{len(wb.worksheets) + 1}" if code_names else None
         ws = _prepare_sheet(wb, sheet, header_style, lang, code_name)
@@ -122,12 +133,22 @@ def write_book(
         total = len(sheet_rows) if isinstance(sheet_rows, Sized) else 0
         for n, row in enumerate(sheet_rows, start=1):
             ws.append(list(row))
+            has_rows = True
             if progress is not None and n % 10000 == 0:
                 progress(sheet.key, n, max(total, n))
     fd, tmp = tempfile.mkstemp(prefix=".loyalsheet-", suffix=".xlsx", dir=str(path.parent))
     os.close(fd)
     try:
         wb.save(tmp)  # a brand-new file: no manager's book is ever saved through openpyxl
+        if has_rows and shared_strings:
+            fd, shared = tempfile.mkstemp(prefix=".loyalsheet-", suffix=".xlsx", dir=str(path.parent))
+            os.close(fd)
+            try:
+                share_strings(Path(tmp), Path(shared), created=created)
+                os.replace(shared, tmp)
+            except BaseException:
+                Path(shared).unlink(missing_ok=True)
+                raise
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a new workbook gets the usual permissions
