@@ -6,7 +6,7 @@ there. A file that cannot be read at all raises :class:`~loyalsheet.errors.Workb
 clear message (exit code 2 at the CLI).
 
 We read with python-calamine: on a 100,000-member / 1,000,000-transaction book it is about ten times
-faster than openpyxl's read-only mode (``scripts/bench_read --engine openpyxl`` measures both).
+faster than openpyxl's read-only mode (``scripts/bench_read --compare`` measures both).
 """
 
 from __future__ import annotations
