@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Mapping
 from typing import Any
 
 LANGUAGES = ("zh", "en")
@@ -35,11 +36,16 @@ def has(key: str) -> bool:
 
 def t(key: str, lang: str = "zh", /, **params: Any) -> str:
     """The text for ``key`` in ``lang`` with ``params`` filled in."""
+    return fill(key, lang, params)
+
+
+def fill(key: str, lang: str, params: Mapping[str, Any]) -> str:
+    """:func:`t` with the parameters given as a mapping (not copied: for callers that render many texts)."""
     texts = CATALOG.get(key)
     if texts is None:
         return key
     text = texts.get(lang) or texts.get("en") or texts.get("zh") or key
     try:
-        return text.format(**params)
+        return text.format_map(params)
     except (KeyError, IndexError, ValueError):
         return text

@@ -33,6 +33,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from itertools import compress
+from operator import attrgetter
 
 from .. import i18n
 from ..model import Member, Txn
@@ -115,21 +117,32 @@ class SegmentResult:
 
     def counts(self) -> dict[str, Counter[str | None]]:
         """Members per quadrant, stage, RFM group, main category, age band, gender, and the two flags."""
+        members = self.members
         out: dict[str, Counter[str | None]] = {
-            k: Counter() for k in ("quadrant", "stage", "rfm", "main_category", "age_band", "gender", "flags")
+            "quadrant": Counter(map(_QUADRANT, members)),
+            "stage": Counter(map(_STAGE, members)),
+            "rfm": Counter(ms.rfm.group if ms.rfm else None for ms in members),
+            "main_category": Counter(map(_MAIN_CATEGORY, members)),
+            "age_band": Counter(map(_AGE_BAND, members)),
+            "gender": Counter(map(_GENDER, members)),
+            "flags": Counter(),
         }
-        for ms in self.members:
-            out["quadrant"][ms.quadrant] += 1
-            out["stage"][ms.stage] += 1
-            out["rfm"][ms.rfm.group if ms.rfm else None] += 1
-            out["main_category"][ms.main_category] += 1
-            out["age_band"][ms.age_band] += 1
-            out["gender"][ms.gender] += 1
-            if ms.gone_quiet:
-                out["flags"]["gone_quiet"] += 1
-            if ms.whale:
-                out["flags"]["whale"] += 1
+        # the flags in the order they first occur (gone quiet first within a member), as counted one by one
+        n = range(len(members))
+        quiet = list(compress(n, map(_GONE_QUIET, members)))
+        whales = list(compress(n, map(_WHALE, members)))
+        firsts = []
+        if quiet:
+            firsts.append((quiet[0], 0, "gone_quiet", len(quiet)))
+        if whales:
+            firsts.append((whales[0], 1, "whale", len(whales)))
+        for _first, _order, flag, count in sorted(firsts):
+            out["flags"][flag] = count
         return out
+
+
+_QUADRANT, _STAGE, _MAIN_CATEGORY, _AGE_BAND, _GENDER, _GONE_QUIET, _WHALE = map(
+    attrgetter, ("quadrant", "stage", "main_category", "age_band", "gender", "gone_quiet", "whale"))
 
 
 def segment(members: Sequence[Member], txns: Sequence[Txn], settings: SegmentSettings, today: date) -> SegmentResult:
@@ -242,23 +255,35 @@ def moves(
     are members missing from ``current``.
     """
     rows = current.members if isinstance(current, SegmentResult) else current
+    # (what Standing.get and Standing.of would give, read straight off the member's segments)
+    plan = [(aspect, aspect.value, _REASON[aspect]) for aspect in aspects]
+    before_of = previous.get
     out: list[Move] = []
     for ms in rows:
-        before = previous.get(ms.member_id)
+        before = before_of(ms.member_id)
         if before is None:
             continue
-        now = Standing.of(ms)
-        for aspect in aspects:
-            b, a = before.get(aspect), now.get(aspect)
+        for aspect, name, why in plan:
+            b: Value = getattr(before, name)
+            a: Value = (ms.rfm.group if ms.rfm else None) if name == "rfm" else getattr(ms, name)
             if b != a:
-                out.append(Move(ms.member_id, aspect, b, a, getattr(ms, _REASON[aspect])))
+                out.append(Move(ms.member_id, aspect, b, a, getattr(ms, why)))
     return out
+
+
+_LABEL_KEYS: dict[tuple[type, Value], str] = {
+    (kind, value): f"seg.{name}.{value.value}"
+    for kind, name in ((Quadrant, "quadrant"), (Stage, "stage"), (RfmGroup, "rfm")) for value in kind
+}
 
 
 def label(value: Value, lang: str = "zh") -> str:
     """A segment's name in ``lang``: 知己 / confidant, 成熟期 / mature, 冠军客户 / champions; "" for None."""
     if value is None:
         return ""
+    key = _LABEL_KEYS.get((type(value), value))
+    if key is not None:
+        return i18n.t(key, lang)
     if isinstance(value, bool):
         return i18n.t("seg.yes" if value else "seg.no", lang)
     kind = {Quadrant: "quadrant", Stage: "stage", RfmGroup: "rfm"}[type(value)]
