@@ -74,6 +74,9 @@ class XlwingsBook:
             rows.pop()
         return rows
 
+    def prefetch_owned_sheets(self, titles: Sequence[str]) -> None:
+        """Nothing ahead of time: Excel is driven from one thread."""
+
     def write_owned_sheets(self, sheets: Sequence[OwnedSheet], backups: int) -> None:
         """Write each sheet's values into the live book (``backups`` is for files: Excel keeps its own)."""
         for owned in sheets:

@@ -181,24 +181,31 @@ def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry
     """Recompute points, tiers and segments and write Member status, Call list, Call log and Dashboard
     (unless ``dry_run``). Outcomes typed into the Call list are collected into the Call log. A chain
     gets a Call list, Call log and Dashboard per store as well; ``store`` writes that store's only."""
+    chain = config.is_chain
+    names = [s.name for s in config.stores] if store is None else [store]
+    calls_title, log_title = sheet_title(CALLS), sheet_title(CALL_LOG)
+    owned = {"status": sheet_title(STATUS)}
+    if not (chain and store is not None):  # a chain reads its one-store sheets too, from before it became a
+        owned |= {"calls": calls_title, "log": log_title}  # chain: their rows move to the stores'
+    if chain:
+        owned |= {f"calls {n}": store_sheet_title(calls_title, n) for n in names}
+        owned |= {f"log {n}": store_sheet_title(log_title, n) for n in config.store_names}
+    book.prefetch_owned_sheets(list(owned.values()))  # read while the member file is
     mf = book.read_member_file(config.region, progress)
+    previous = {key: book.read_owned_sheet(title) for key, title in owned.items()}
     # The segments pass goes to a worker (when the machine has a second core) while this process
     # checks the cells and applies the rules: the two passes are independent of each other.
     with Forked(_segment_without_gc, mf, config, today) as segments:
         errors, _ = counts(validate(mf, Context(today=today, stores=config.store_names)))
         ev = evaluate(mf, config, today)
         seg = segments.result()
-    chain = config.is_chain
-    names = [s.name for s in config.stores] if store is None else [store]
     plan = build_refresh(
         mf, ev, seg, config, lang=lang, store=store,
-        previous_status=book.read_owned_sheet(sheet_title(STATUS)),
-        # (a chain reads its one-store sheets too, from before it became a chain: their rows move to the stores')
-        previous_calls=[] if chain and store is not None else book.read_owned_sheet(sheet_title(CALLS)),
-        previous_log=[] if chain and store is not None else book.read_owned_sheet(sheet_title(CALL_LOG)),
-        store_calls={n: book.read_owned_sheet(store_sheet_title(sheet_title(CALLS), n)) for n in names} if chain else None,
-        store_logs={n: book.read_owned_sheet(store_sheet_title(sheet_title(CALL_LOG), n))
-                    for n in config.store_names} if chain else None,
+        previous_status=previous["status"],
+        previous_calls=previous.get("calls", []),
+        previous_log=previous.get("log", []),
+        store_calls={n: previous[f"calls {n}"] for n in names} if chain else None,
+        store_logs={n: previous[f"log {n}"] for n in config.store_names} if chain else None,
         sent_by_member=messages_sent(book.path, today, config.store(store).timezone),
     )
     written = None

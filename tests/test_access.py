@@ -64,3 +64,29 @@ def test_file_book_refuses_a_file_changed_since_read(demo_book: Path, tmp_path: 
     shutil.copyfile(demo_book, path)  # someone saved their own version meanwhile
     with pytest.raises(WorkbookError):
         book.write_owned_sheets([sheet], backups=2)
+
+
+def test_owned_sheets_read_ahead_are_the_sheets_read_when_asked(demo_book: Path, tmp_path: Path) -> None:
+    path = tmp_path / "members.xlsx"
+    shutil.copyfile(demo_book, path)
+    sheet = OwnedSheet(title="看板 Dashboard", header=["x", "y"], rows=[[1, "a"], [2, date(2026, 11, 22)]])
+    writer = FileBook(path)
+    writer.read_member_file("CN")
+    writer.write_owned_sheets([sheet], backups=1)
+
+    book = FileBook(path)
+    book.prefetch_owned_sheets(["看板 Dashboard", "No such sheet"])
+    book.read_member_file("CN")
+    ahead = book.read_owned_sheet("看板 Dashboard")
+    assert ahead == FileBook(path).read_owned_sheet("看板 Dashboard")
+    assert ahead[1][:2] == [1, "a"]
+    assert book.read_owned_sheet("No such sheet") == []
+    # what was read ahead is handed over once; asked again, the sheet is read again
+    assert book.read_owned_sheet("看板 Dashboard") == ahead
+    # a file that went missing in between: the error comes when the sheet is asked for
+    gone = FileBook(tmp_path / "gone.xlsx")
+    gone.prefetch_owned_sheets(["看板 Dashboard"])
+    with pytest.raises(WorkbookError):
+        gone.read_owned_sheet("看板 Dashboard")
+    # and the write still knows the file as it was first read
+    book.write_owned_sheets([sheet], backups=1)

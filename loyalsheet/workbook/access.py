@@ -11,7 +11,9 @@ through a :class:`BookAccess`, so the command line and the Excel buttons run the
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Protocol
 
@@ -34,6 +36,11 @@ class BookAccess(Protocol):
         """The owned sheet's values, header row first; ``[]`` when the book has no such sheet."""
         ...
 
+    def prefetch_owned_sheets(self, titles: Sequence[str]) -> None:
+        """Start reading these owned sheets in the background where the book allows it, so that
+        :meth:`read_owned_sheet` finds them read (a hint: a book may read them only when asked)."""
+        ...
+
     def write_owned_sheets(self, sheets: Sequence[OwnedSheet], backups: int) -> WriteResult | None:
         """Replace (or add) these owned sheets and nothing else. ``None`` when the write is left to
         someone else to save (a book open in Excel)."""
@@ -47,6 +54,7 @@ class FileBook:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._expected: Fingerprint | None = None
+        self._early: dict[str, Future[list[list[CellValue]]]] = {}
 
     @property
     def path(self) -> Path:
@@ -62,7 +70,29 @@ class FileBook:
 
     def read_owned_sheet(self, title: str) -> list[list[CellValue]]:
         self._remember()
+        early = self._early.pop(title, None)
+        if early is not None:
+            return early.result()  # read meanwhile (an error reading it is raised here, as if read now)
         return read_owned_sheet(self._path, title)
+
+    def prefetch_owned_sheets(self, titles: Sequence[str]) -> None:
+        """Read the sheets on a thread of its own: calamine parses a sheet without holding the GIL, so
+        they are read while the member file is (whose biggest sheet keeps a core waiting meanwhile)."""
+        self._remember()
+        wanted = [t for t in dict.fromkeys(titles) if t not in self._early]
+        if not wanted:
+            return
+        futures: dict[str, Future[list[list[CellValue]]]] = {t: Future() for t in wanted}
+        self._early.update(futures)
+
+        def read_all() -> None:
+            for title, future in futures.items():
+                try:
+                    future.set_result(read_owned_sheet(self._path, title))
+                except BaseException as exc:  # handed to whoever asks for the sheet
+                    future.set_exception(exc)
+
+        threading.Thread(target=read_all, name="loyalsheet-owned-sheets", daemon=True).start()
 
     def write_owned_sheets(self, sheets: Sequence[OwnedSheet], backups: int) -> WriteResult:
         if self._expected is None:  # nothing was read: a job always reads first; a missing file is refused there

@@ -112,6 +112,14 @@ class ChainBook:
     def read_owned_sheet(self, title: str) -> list[list[CellValue]]:
         return self.book_for(title).read_owned_sheet(title)
 
+    def prefetch_owned_sheets(self, titles: Sequence[str]) -> None:
+        groups: dict[int, tuple[BookAccess, list[str]]] = {}
+        for title in titles:
+            book = self.book_for(title)
+            groups.setdefault(id(book), (book, []))[1].append(title)
+        for book, group in groups.values():
+            book.prefetch_owned_sheets(group)
+
     def write_owned_sheets(self, sheets: Sequence[OwnedSheet], backups: int) -> WriteResult | None:
         """Each book gets its own sheets in one write; the chain's book's result is returned."""
         groups: dict[int, tuple[BookAccess, list[OwnedSheet]]] = {}
