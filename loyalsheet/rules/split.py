@@ -104,26 +104,32 @@ def split(mf: MemberFile, parts: int, weights: Sequence[float] | None = None) ->
 
     txn_ids = list(map(_MEMBER, txns))
     size = Counter(txn_ids)  # rows per member, counted in C
-    find = groups.find
+    find, linked = groups.find, groups.parent
+    root_of = {mid: find(mid) if mid in linked else mid for mid in dict.fromkeys(map(_MEMBER, mf.members))}
     load: dict[object, int] = {}
-    root_of = {mid: find(mid) for mid in dict.fromkeys(map(_MEMBER, mf.members))}
     for mid, root in root_of.items():
         load[root] = load.get(root, 0) + size.get(mid, 0) + 1
-    w = list(weights) if weights is not None else [1.0] * parts
+    w = [max(x, 1e-9) for x in weights] if weights is not None else [1.0] * parts
     filled = [0.0] * parts
     part_of_root: dict[object, int] = {}
-    for root in sorted(load, key=lambda r: -load[r]):  # biggest groups first, each to the part furthest behind
-        p = min(range(parts), key=lambda k: filled[k] / w[k] if w[k] > 0 else float("inf"))
+    for root in sorted(load, key=load.__getitem__, reverse=True):  # biggest groups first, each to the part
+        p = 0                                                          # furthest behind its share
+        for k in range(1, parts):
+            if filled[k] / w[k] < filled[p] / w[p]:
+                p = k
         part_of_root[root] = p
         filled[p] += load[root]
-    days = list(map(_DAY, txns))
     return Split(
         part_of={mid: part_of_root[root] for mid, root in root_of.items()},
         parts=parts,
-        first_day=min(days) if days else None,
+        first_day=min(map(_DAY, txns), default=None),
         all_ids=frozenset(root_of),
         txn_ids=txn_ids,
     )
+
+
+def _worker_part(mf: MemberFile, settings: RulesSettings, today: date, weights: tuple[float, float]) -> list[Problem]:
+    return split(mf, 2, weights).problems(mf, 1, settings, today)
 
 
 def problems_in_parts(mf: MemberFile, settings: RulesSettings, today: date,
@@ -131,11 +137,13 @@ def problems_in_parts(mf: MemberFile, settings: RulesSettings, today: date,
     """What :func:`evaluate` finds wrong in ``mf``, in its order: half the groups evaluated by a forked
     worker while this process evaluates the rest. ``meanwhile()`` runs here first, while the worker
     works (its own share is ``worker_share`` of the rows, to leave room for it)."""
-    plan = split(mf, 2, (1 - worker_share, worker_share))
-    with Forked(plan.problems, mf, 1, settings, today) as worker:
+    weights = (1 - worker_share, worker_share)
+    # Both processes work out the same split (it is a pure function of the file), each for itself.
+    with Forked(_worker_part, mf, settings, today, weights) as worker:
         if meanwhile is not None:
             meanwhile()
+        plan = split(mf, 2, weights)
         found = plan.problems(mf, 0, settings, today)
-        found.extend(worker.result())
+        found.extend(worker.result() if worker.forked else plan.problems(mf, 1, settings, today))
     found.sort(key=problem_order)  # stable: each part's problems keep their order among equals
     return found
