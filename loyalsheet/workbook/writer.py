@@ -62,6 +62,10 @@ CellValue = str | int | float | Decimal | bool | date | datetime | None
 ChartKind = Literal["bar", "column", "line", "pie"]
 
 BACKUP_DIR_NAME = ".loyalsheet-backups"
+# Deflate level of the worksheet parts the tool writes (parts it does not own are copied as they are
+# stored). 2 rather than zlib's usual 6: Member status of 100,000 members, 76 MB of XML, deflates in a
+# third of the CPU time (0.35 s instead of 1.1 s) into 10.0 MB instead of 8.4 MB, and inflates as fast.
+SHEET_DEFLATE_LEVEL = 2
 _TEMP_MARK = ".loyalsheet-"
 _STALE_TEMP_SECONDS = 6 * 3600
 _BAD_TITLE_CHARS = set("[]:*?/\\")
@@ -558,7 +562,7 @@ def _render_sheet(pkg: _Package, styles: Styles, sheet: OwnedSheet, title: str, 
     chunks = (c.encode("utf-8") for c in ooxml.worksheet_xml(sheet.header, sheet.rows, cell_styles, layout,
                                                               pkg.date1904))
     sink = spool.enter_context(tempfile.SpooledTemporaryFile(max_size=64 << 20))  # noqa: SIM115 (closed by spool)
-    pkg.put(part, ooxml.compress_chunks(chunks, sink))
+    pkg.put(part, ooxml.compress_chunks(chunks, sink, level=SHEET_DEFLATE_LEVEL))
 
 
 @dataclass
