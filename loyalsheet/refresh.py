@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import compress, islice, repeat
-from operator import attrgetter, is_, le
+from operator import and_, attrgetter, is_, is_not, le, or_
 from typing import Any, ParamSpec, TypeVar
 
 from .config import Config
@@ -468,28 +468,59 @@ def _call_rows(
     return rows
 
 
-def _monthly(txns: Sequence[Txn], start: date, today: date) -> tuple[dict[tuple[int, int], Decimal], dict[
-        tuple[int, int], set[tuple[str, date]]]]:
-    """Spend (purchases - refunds) and visits ((member, day) with a purchase or a session) by month."""
+def _monthly(txns: Sequence[Txn], months: Sequence[tuple[int, int]], today: date) -> list[tuple[Decimal, int]]:
+    """Spend (purchases - refunds) and visits (a member's day with a purchase or a session) in each of
+    ``months`` (consecutive, the last one today's), counting transactions up to ``today``."""
+    start = date(months[0][0], months[0][1], 1)
+    days = list(map(_DAY, txns))
+    if not _in_date_order(days):
+        return _monthly_by_row(txns, months, start, today)
+    # in date order (as a Transactions sheet usually is): each month and each day is a slice, and the
+    # sums and distinct members are taken in C, adding the amounts in the same order as row by row
+    lo, hi = bisect_left(days, start), bisect_right(days, today)
+    txns, days = txns[lo:hi], days[lo:hi]
+    kinds = list(map(_TYPE, txns))
+    amounts = list(map(_AMOUNT, txns))
+    priced = list(map(is_not, amounts, repeat(None)))
+    purchases = list(map(and_, map(is_, kinds, repeat(TxnType.PURCHASE)), priced))
+    refunds = list(map(and_, map(is_, kinds, repeat(TxnType.REFUND)), priced))
+    money = list(map(or_, purchases, refunds))
+    visit = list(map(or_, purchases, map(is_, kinds, repeat(TxnType.SESSION))))
+    for i in compress(range(len(amounts)), refunds):
+        amounts[i] = -abs(amounts[i])  # (x - abs(r) is x + -abs(r), to the last digit)
+    ids = list(compress(map(_MEMBER, txns), visit))
+    visit_days = list(compress(days, visit))
+    out: list[tuple[Decimal, int]] = []
+    for y, m in months:
+        first, after = date(y, m, 1), (date(y + 1, 1, 1) if m == 12 else date(y, m + 1, 1))
+        a, b = bisect_left(days, first), bisect_left(days, after)
+        spend = sum(compress(amounts[a:b], money[a:b]), Decimal())
+        visits = 0
+        at, end = bisect_left(visit_days, first), bisect_left(visit_days, after)
+        while at < end:  # members with a visit, day by day
+            nxt = bisect_right(visit_days, visit_days[at], at, end)
+            visits += len(set(ids[at:nxt]))
+            at = nxt
+        out.append((spend, visits))
+    return out
+
+
+def _monthly_by_row(txns: Sequence[Txn], months: Sequence[tuple[int, int]], start: date,
+                    today: date) -> list[tuple[Decimal, int]]:
     spend: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     visits: dict[tuple[int, int], set[tuple[str, date]]] = defaultdict(set)
     purchase, refund, session = TxnType.PURCHASE, TxnType.REFUND, TxnType.SESSION
-    days = list(map(_DAY, txns))
-    if _in_date_order(days):  # only the months' transactions need a look
-        lo, hi = bisect_left(days, start), bisect_right(days, today)
-        txns, days = txns[lo:hi], days[lo:hi]
-    columns = (days, map(_TYPE, txns), map(_AMOUNT, txns), map(_MEMBER, txns))
-    for day, kind, amount, member_id in zip(*columns, strict=True):
-        if start <= day <= today:
-            key = (day.year, day.month)
-            if kind is purchase and amount is not None:
-                spend[key] += amount
-                visits[key].add((member_id, day))
-            elif kind is refund and amount is not None:
-                spend[key] -= abs(amount)
-            elif kind is session:
-                visits[key].add((member_id, day))
-    return spend, visits
+    for txn in txns:
+        if start <= txn.day <= today:
+            key = (txn.day.year, txn.day.month)
+            if txn.type is purchase and txn.amount is not None:
+                spend[key] += txn.amount
+                visits[key].add((txn.member_id, txn.day))
+            elif txn.type is refund and txn.amount is not None:
+                spend[key] -= abs(txn.amount)
+            elif txn.type is session:
+                visits[key].add((txn.member_id, txn.day))
+    return [(spend[key], len(visits[key])) for key in months]
 
 
 def _dashboard(
@@ -537,11 +568,10 @@ def _dashboard(
         months.append((y, mo))
         y, mo = (y - 1, 12) if mo == 1 else (y, mo - 1)
     months.reverse()
-    spend, visits = _monthly(mf.txns, date(months[0][0], months[0][1], 1), today)
     rows.append([t("dash.monthly", lang), t("dash.spend", lang), t("dash.visits", lang)])
     mf_first = len(rows) + 2
-    for key in months:
-        rows.append([f"{key[0]}-{key[1]:02d}", spend[key], len(visits[key])])
+    for key, (spend, visits) in zip(months, _monthly(mf.txns, months, today), strict=True):
+        rows.append([f"{key[0]}-{key[1]:02d}", spend, visits])
     mf_last = len(rows) + 1
     rows.append([None, None, None])
     charts.append(ChartSpec("line", t("dash.monthly_spend", lang),

@@ -444,6 +444,54 @@ def test_full_calc_on_load_for_a_defined_name(tmp_path: Path) -> None:
     assert _calc_pr(path).get("fullCalcOnLoad") == "1"
 
 
+def _book_with_formula(tmp_path: Path, formula: str, *, character_references: bool = False) -> Path:
+    """A book whose Summary!A1 holds ``formula``, without fullCalcOnLoad; its non-ASCII characters
+    written as character references (&#NNNN;), as some programs do, with ``character_references``."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "Summary"
+    wb.active["A1"] = formula
+    path = tmp_path / "formula.xlsx"
+    wb.save(path)
+    data = parts(path)
+    data["xl/workbook.xml"] = data["xl/workbook.xml"].replace(b' fullCalcOnLoad="1"', b"")
+    if character_references:
+        sheet = data["xl/worksheets/sheet1.xml"].decode("utf-8")
+        data["xl/worksheets/sheet1.xml"] = "".join(c if c.isascii() else f"&#{ord(c)};" for c in sheet).encode()
+    _rezip(path, data)
+    return path
+
+
+@pytest.mark.parametrize("formula", [f"=COUNTA('{STATUS}'!A:A)", f"=COUNTA('{STATUS.upper()}'!A:A)",
+                                     f"=SUM('{DASHBOARD}'!B2:B4)+1"])
+@pytest.mark.parametrize("character_references", [False, True])
+def test_full_calc_on_load_whatever_case_or_characters_a_formula_uses(tmp_path: Path, formula: str,
+                                                                     character_references: bool) -> None:
+    path = _book_with_formula(tmp_path, formula, character_references=character_references)
+    assert write(path).full_calc_on_load
+    assert _calc_pr(path).get("fullCalcOnLoad") == "1"
+
+
+def test_no_full_calc_on_load_for_a_formula_naming_other_sheets(tmp_path: Path) -> None:
+    path = _book_with_formula(tmp_path, "=COUNTA('Member status archive'!A:A)&\"Call list\"")
+    assert not write(path).full_calc_on_load
+    assert _calc_pr(path).get("fullCalcOnLoad") is None
+
+
+def test_a_book_that_recalculates_on_opening_has_its_sheets_left_unread(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    path = copy_fixture(tmp_path, "openpyxl_features.xlsx")
+    write(path)  # a manager formula names an owned sheet: fullCalcOnLoad is set
+    workbook_xml = parts(path)["xl/workbook.xml"]
+
+    def unexpected(*args: object) -> bool:
+        raise AssertionError("a sheet was scanned for formulas")
+
+    monkeypatch.setattr(ooxml, "scan_chunks", unexpected)
+    result = write(path)
+    assert not result.full_calc_on_load
+    assert parts(path)["xl/workbook.xml"] == workbook_xml
+
+
 def _strip_full_calc(path: Path) -> None:
     data = parts(path)
     data["xl/workbook.xml"] = data["xl/workbook.xml"].replace(b' fullCalcOnLoad="1"', b"")

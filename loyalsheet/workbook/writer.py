@@ -62,6 +62,10 @@ CellValue = str | int | float | Decimal | bool | date | datetime | None
 ChartKind = Literal["bar", "column", "line", "pie"]
 
 BACKUP_DIR_NAME = ".loyalsheet-backups"
+# Deflate level of the worksheet parts the tool writes (parts it does not own are copied as they are
+# stored). 2 rather than zlib's usual 6: Member status of 100,000 members, 76 MB of XML, deflates in a
+# third of the CPU time (0.35 s instead of 1.1 s) into 10.0 MB instead of 8.4 MB, and inflates as fast.
+SHEET_DEFLATE_LEVEL = 2
 _TEMP_MARK = ".loyalsheet-"
 _STALE_TEMP_SECONDS = 6 * 3600
 _BAD_TITLE_CHARS = set("[]:*?/\\")
@@ -453,19 +457,27 @@ class _Package:
                 if any(n in (el.text or "").casefold() for n in needles_text):
                     return True
         raw_needles = []
+        quick_needles = []  # fewer needles, one of which is in a part wherever one of raw_needles is
         for t in titles:
             # the longest stretch of the title that XML writes as it is, or as character references
             longest = max(re.split(r"['&<>\"]", t), key=len)
-            raw_needles.append(longest.encode("utf-8").lower())
+            needles = [longest.encode("utf-8").lower()]
             if not longest.isascii():
-                raw_needles.append("".join(c if c.isascii() else f"&#{ord(c)};" for c in longest).encode().lower())
-                raw_needles.append("".join(c if c.isascii() else f"&#x{ord(c):x};" for c in longest).encode().lower())
+                needles.append("".join(c if c.isascii() else f"&#{ord(c)};" for c in longest).encode().lower())
+                needles.append("".join(c if c.isascii() else f"&#x{ord(c):x};" for c in longest).encode().lower())
+            raw_needles += needles
+            # its longest ASCII stretch is in each of them (a bilingual title's English half)
+            ascii_run = max(re.split(r"[^\x00-\x7f]", longest), key=len).encode().lower()
+            quick_needles += [ascii_run] if len(ascii_run) >= 4 else needles
         for sheet in self.sheets:
             if sheet.part is None or sheet.part.lower() in owned_parts:
                 continue
             info = self.by_lower[sheet.part.lower()]
             with self.zf.open(info) as fh:
-                if not ooxml.scan_chunks(fh.read, raw_needles):
+                if not ooxml.scan_chunks(fh.read, quick_needles):
+                    continue
+            with self.zf.open(info) as fh:
+                if quick_needles != raw_needles and not ooxml.scan_chunks(fh.read, raw_needles):
                     continue
             with self.zf.open(info) as fh:
                 for _event, el in etree.iterparse(fh, tag=qn(NS_MAIN, "f"), huge_tree=True,
@@ -476,11 +488,16 @@ class _Package:
                     el.clear()
         return False
 
+    def full_calc_on_load(self) -> bool:
+        """Whether the workbook already asks Excel to recalculate everything when it opens."""
+        calc = self._wb_child("calcPr")
+        return calc is not None and (calc.get("fullCalcOnLoad") or "").lower() in ("1", "true")
+
     def set_full_calc_on_load(self) -> bool:
+        if self.full_calc_on_load():
+            return False
         calc = self._wb_child("calcPr")
         if calc is not None:
-            if (calc.get("fullCalcOnLoad") or "").lower() in ("1", "true"):
-                return False
             calc.set("fullCalcOnLoad", "1")
         else:
             calc = etree.Element(qn(NS_MAIN, "calcPr"))
@@ -545,7 +562,7 @@ def _render_sheet(pkg: _Package, styles: Styles, sheet: OwnedSheet, title: str, 
     chunks = (c.encode("utf-8") for c in ooxml.worksheet_xml(sheet.header, sheet.rows, cell_styles, layout,
                                                               pkg.date1904))
     sink = spool.enter_context(tempfile.SpooledTemporaryFile(max_size=64 << 20))  # noqa: SIM115 (closed by spool)
-    pkg.put(part, ooxml.compress_chunks(chunks, sink))
+    pkg.put(part, ooxml.compress_chunks(chunks, sink, level=SHEET_DEFLATE_LEVEL))
 
 
 @dataclass
@@ -596,7 +613,8 @@ def _build(source: Path, sheets: Sequence[OwnedSheet], out: IO[bytes]) -> _Built
 
         owned_parts = {part.lower() for _s, _t, part, _sel in plans}
         full_calc = False
-        if pkg.formulas_refer_to([title for _s, title, _p, _sel in plans], owned_parts):
+        # (a book that recalculates on opening already needs nothing: its sheets' formulas are not read)
+        if not pkg.full_calc_on_load() and pkg.formulas_refer_to([title for _s, title, _p, _sel in plans], owned_parts):
             full_calc = pkg.set_full_calc_on_load()
         if replaced_ids:
             pkg.drop_calc_chain(replaced_ids)
