@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import compress, islice, repeat
-from operator import and_, attrgetter, is_, is_not, le, or_
+from operator import and_, attrgetter, eq, is_, is_not, le, or_
 from typing import Any, ParamSpec, TypeVar
 
 from .config import Config
@@ -619,17 +619,37 @@ class _StoreView:
     ids: frozenset[str]
 
 
-def _store_view(mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Config, store: str) -> _StoreView:
-    members = tuple(m for m in mf.members if config.home_store(m.store) == store)
-    ids = frozenset(m.member_id for m in members)
-    home = {m.member_id: m.store for m in mf.members}
-    txns = tuple(x for x in mf.txns if config.home_store(x.store or home.get(x.member_id)) == store)
-    return _StoreView(
-        mf=replace(mf, members=members, txns=txns),
-        ev=replace(ev, members={k: v for k, v in ev.members.items() if k in ids}),
-        seg=SegmentResult(seg.today, tuple(ms for ms in seg.members if ms.member_id in ids), seg.thresholds),
-        ids=ids,
-    )
+class _HomeStores(dict[str | None, str]):
+    """``config.home_store`` of the few store names a book holds, each worked out once."""
+
+    def __init__(self, config: Config) -> None:
+        super().__init__()
+        self.config = config
+
+    def __missing__(self, name: str | None) -> str:
+        home = self[name] = self.config.home_store(name)
+        return home
+
+
+def _store_views(mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Config,
+                 stores: Sequence[str]) -> dict[str, _StoreView]:
+    """Each store's view: the members whose home store it is, and the transactions made there (a
+    transaction without a store belongs to its member's). Each row's store is worked out once."""
+    home = _HomeStores(config)
+    member_homes = [home[m.store] for m in mf.members]
+    store_of = {m.member_id: m.store for m in mf.members}
+    txn_homes = [home[x.store or store_of.get(x.member_id)] for x in mf.txns]
+    views: dict[str, _StoreView] = {}
+    for store in stores:
+        members = tuple(compress(mf.members, map(eq, member_homes, repeat(store))))
+        ids = frozenset(m.member_id for m in members)
+        views[store] = _StoreView(
+            mf=replace(mf, members=members, txns=tuple(compress(mf.txns, map(eq, txn_homes, repeat(store))))),
+            ev=replace(ev, members={k: v for k, v in ev.members.items() if k in ids}),
+            seg=SegmentResult(seg.today, tuple(ms for ms in seg.members if ms.member_id in ids), seg.thresholds),
+            ids=ids,
+        )
+    return views
 
 
 def _collector_paused(fn: Callable[_P, _R]) -> Callable[_P, _R]:
@@ -720,7 +740,7 @@ def build_refresh(
     calls_total = 0
     by_store: list[tuple[str, int, Decimal]] = []
     counts_all: dict[str, Counter[str]] = {}
-    views = {name: _store_view(mf, ev, seg, config, name) for name in stores}
+    views = _store_views(mf, ev, seg, config, stores)
     for name, view in views.items():
         collected = collect_outcomes(store_calls.get(name, ()), today)
         all_collected += collected
