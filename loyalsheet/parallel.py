@@ -60,6 +60,23 @@ class _Pickler(pickle.Pickler):
         self.dispatch_table = _DISPATCH
 
 
+def _loads_quietly(data: bytes) -> Any:
+    """Unpickle an answer with the cyclic collector paused: an answer of a hundred thousand objects
+    would otherwise set off full collections, each walking every row read (seconds, for nothing: an
+    answer makes no cycles). What it made then joins the oldest generation, unscanned until the next
+    full collection, as the reader leaves what it made."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)
+    finally:
+        if enabled:
+            if gc.get_freeze_count() == 0:  # (never unfreeze what someone else froze)
+                gc.freeze()
+                gc.unfreeze()
+            gc.enable()
+
+
 class Forked(Generic[T]):
     """``fn(*args)`` computed in a forked worker; :meth:`result` waits for it and returns it.
 
@@ -132,7 +149,7 @@ class Forked(Generic[T]):
                 data = pipe.read()
             self._reap()
             if data:
-                value: T = pickle.loads(data)
+                value: T = _loads_quietly(data)
                 self._value, self._done = value, True
                 return value
         # No worker, or it failed (raised, was killed, ran out of memory): do the work here. The work is
