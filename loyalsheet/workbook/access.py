@@ -88,7 +88,8 @@ class FileBook:
         def read_all() -> None:
             for title, future in futures.items():
                 try:
-                    future.set_result(read_owned_sheet(self._path, title))
+                    # (the collector's switch is the reading thread's: it pauses it for the member file)
+                    future.set_result(read_owned_sheet(self._path, title, pause_collector=False))
                 except BaseException as exc:  # handed to whoever asks for the sheet
                     future.set_exception(exc)
 

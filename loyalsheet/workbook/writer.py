@@ -820,9 +820,12 @@ def _not_a_workbook(path: Path, exc: BaseException) -> WorkbookError:
     return WorkbookError("write_not_a_workbook", file=path.name, path=str(path), reason=str(exc))
 
 
-def read_owned_sheet(path: Path, title: str) -> list[list[CellValue]]:
+def read_owned_sheet(path: Path, title: str, *, pause_collector: bool = True) -> list[list[CellValue]]:
     """The values of sheet ``title`` (matched ignoring case), header row first; ``[]`` when there is
-    no such sheet. Empty cells are ``None``; numbers come back as floats or ints as stored."""
+    no such sheet. Empty cells are ``None``; numbers come back as floats or ints as stored.
+
+    ``pause_collector=False`` leaves the cyclic collector as it is: for a read on a thread beside
+    another that pauses and resumes it (the switch is process-wide)."""
     from python_calamine import CalamineWorkbook
 
     path = Path(path)
@@ -832,8 +835,9 @@ def read_owned_sheet(path: Path, title: str) -> list[list[CellValue]]:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for unreadable files
         raise WorkbookError("write_not_a_workbook", file=path.name, path=str(path), reason=str(exc)) from exc
-    collecting = gc.isenabled()
-    gc.disable()  # a big sheet's rows are 100,000 lists of plain values: nothing for the collector to find
+    collecting = pause_collector and gc.isenabled()
+    if pause_collector:
+        gc.disable()  # a big sheet's rows are 100,000 lists of plain values: nothing for the collector to find
     try:
         name = next((n for n in book.sheet_names if str(n).casefold() == title.casefold()), None)
         if name is None:
