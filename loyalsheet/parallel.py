@@ -24,6 +24,8 @@ from collections.abc import Callable
 from types import MappingProxyType
 from typing import IO, Any, Generic, TypeVar
 
+from .collector import paused
+
 T = TypeVar("T")
 
 _ENV = "LOYALSHEET_WORKERS"
@@ -65,16 +67,8 @@ def _loads_quietly(data: bytes) -> Any:
     would otherwise set off full collections, each walking every row read (seconds, for nothing: an
     answer makes no cycles). What it made then joins the oldest generation, unscanned until the next
     full collection, as the reader leaves what it made."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         return pickle.loads(data)
-    finally:
-        if enabled:
-            if gc.get_freeze_count() == 0:  # (never unfreeze what someone else froze)
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
 
 
 class Forked(Generic[T]):

@@ -18,7 +18,6 @@ Sheets (titles in both languages, as in MEMBER_FILE.md "Sheets the tool owns"):
 from __future__ import annotations
 
 import functools
-import gc
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
@@ -30,6 +29,7 @@ from itertools import compress, islice, repeat
 from operator import and_, attrgetter, eq, is_, is_not, le, or_
 from typing import Any, ParamSpec, TypeVar
 
+from .collector import paused
 from .config import Config
 from .i18n import t
 from .model import CallNote, Member, MemberFile, Txn, TxnType
@@ -660,16 +660,8 @@ def _collector_paused(fn: Callable[_P, _R]) -> Callable[_P, _R]:
 
     @functools.wraps(fn)
     def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with paused():
             return fn(*args, **kwargs)
-        finally:
-            if collecting:
-                if gc.get_freeze_count() == 0:  # (never unfreeze what someone else froze)
-                    gc.freeze()
-                    gc.unfreeze()
-                gc.enable()
 
     return run
 

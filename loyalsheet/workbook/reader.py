@@ -11,7 +11,6 @@ faster than openpyxl's read-only mode (``scripts/bench_read --compare`` measures
 
 from __future__ import annotations
 
-import gc
 import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -22,6 +21,7 @@ from operator import is_
 from pathlib import Path
 from typing import Any
 
+from ..collector import paused
 from ..errors import WorkbookError
 from ..model import (
     CallNote,
@@ -726,41 +726,35 @@ def read_member_values(sheets: Mapping[str, Sequence[Sequence[Any]]], label: str
 
 
 def _read_book(book: Any, path: Path, region: str, progress: Progress | None, *, parse_ahead: bool) -> MemberFile:
-    collecting = gc.isenabled()
-    gc.disable()
     loader: _SheetLoader | None = None
     try:
-        titles = list(book.sheet_names)
-        found = [(sheet, _find_sheet(titles, sheet)) for sheet in SHEETS]
-        present = [title for _, title in found if title is not None]
-        if parse_ahead and len(present) > 1 and not any(sheet.required and title is None for sheet, title in found):
-            loader = _SheetLoader(path, present[1:])  # the first sheet is parsed here, the others meanwhile
-        results: dict[str, _SheetResult] = {}
-        shared: dict[Any, dict[Any, Any]] = {}  # caches the sheets' ID columns share
-        for sheet, title in found:
-            if title is None:
-                if sheet.required:
-                    raise WorkbookError(
-                        "sheet_missing", file=str(path), sheet=f"{sheet.zh} / {sheet.en}", found=", ".join(titles)
-                    )
-                continue
-            try:
-                # a sheet after the first was parsed on the loader's thread meanwhile (handed over in order)
-                data = loader.next_sheet() if loader is not None and results else book.get_sheet_by_name(title)
-                results[sheet.key] = _read_sheet(data, title, sheet, path, region, progress, shared)
-                del data
-            except WorkbookError:
-                raise
-            except Exception as exc:  # a damaged sheet part inside an otherwise valid zip
-                raise _open_error("workbook_corrupt", path, detail=f"{title}: {str(exc)[:200]}") from None
+        with paused():
+            titles = list(book.sheet_names)
+            found = [(sheet, _find_sheet(titles, sheet)) for sheet in SHEETS]
+            present = [title for _, title in found if title is not None]
+            if parse_ahead and len(present) > 1 and not any(sheet.required and title is None for sheet, title in found):
+                loader = _SheetLoader(path, present[1:])  # the first sheet is parsed here, the others meanwhile
+            results: dict[str, _SheetResult] = {}
+            shared: dict[Any, dict[Any, Any]] = {}  # caches the sheets' ID columns share
+            for sheet, title in found:
+                if title is None:
+                    if sheet.required:
+                        raise WorkbookError(
+                            "sheet_missing", file=str(path), sheet=f"{sheet.zh} / {sheet.en}", found=", ".join(titles)
+                        )
+                    continue
+                try:
+                    # a sheet after the first was parsed on the loader's thread meanwhile (handed over in order)
+                    data = loader.next_sheet() if loader is not None and results else book.get_sheet_by_name(title)
+                    results[sheet.key] = _read_sheet(data, title, sheet, path, region, progress, shared)
+                    del data
+                except WorkbookError:
+                    raise
+                except Exception as exc:  # a damaged sheet part inside an otherwise valid zip
+                    raise _open_error("workbook_corrupt", path, detail=f"{title}: {str(exc)[:200]}") from None
     finally:
         if loader is not None:
             loader.stop()
-        if collecting:
-            if gc.get_freeze_count() == 0:  # (never unfreeze what someone else froze)
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
         book.close()
 
     def records(key: str) -> tuple[Any, ...]:

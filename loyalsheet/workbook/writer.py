@@ -15,7 +15,6 @@ Temporary files left by a crash are removed by the next write.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import os
 import re
@@ -35,6 +34,7 @@ from typing import IO, Any, Literal
 
 from lxml import etree
 
+from ..collector import paused
 from ..errors import WorkbookError
 from ..files import pid_alive
 from . import ooxml
@@ -835,23 +835,16 @@ def read_owned_sheet(path: Path, title: str, *, pause_collector: bool = True) ->
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for unreadable files
         raise WorkbookError("write_not_a_workbook", file=path.name, path=str(path), reason=str(exc)) from exc
-    collecting = pause_collector and gc.isenabled()
-    if pause_collector:
-        gc.disable()  # a big sheet's rows are 100,000 lists of plain values: nothing for the collector to find
-    try:
-        name = next((n for n in book.sheet_names if str(n).casefold() == title.casefold()), None)
-        if name is None:
-            return []
-        out = _as_cells(book.get_sheet_by_name(name).to_python(skip_empty_area=False))
-    finally:
-        book.close()
-        if collecting:
-            # the rows go to the oldest generation unscanned (as the reader's member file does): with a
-            # million rows of the member file in memory, collections they set off would cost seconds
-            if gc.get_freeze_count() == 0:  # (never unfreeze what someone else froze)
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
+    # a big sheet's rows are 100,000 lists of plain values: nothing for the collector to find; with a
+    # million rows of the member file in memory, collections they set off would cost seconds
+    with paused(pause_collector):
+        try:
+            name = next((n for n in book.sheet_names if str(n).casefold() == title.casefold()), None)
+            if name is None:
+                return []
+            out = _as_cells(book.get_sheet_by_name(name).to_python(skip_empty_area=False))
+        finally:
+            book.close()
     while out and all(v is None for v in out[-1]):
         out.pop()
     return out
