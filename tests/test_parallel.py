@@ -96,9 +96,10 @@ def books(draw: st.DrawFn) -> MemberFile:
             family_of=draw(st.sampled_from([None, None, None, *others])),
             referred_by=draw(st.sampled_from([None, None, *others])),
         ))
-    gift_cards = tuple(GiftCard(k + 2, f"G{k}", draw(st.sampled_from(IDS)), START, Decimal(draw(st.integers(100, 900))))
-                       for k in range(draw(st.integers(0, 3))))
-    course_cards = tuple(CourseCard(k + 2, f"C{k}", draw(st.sampled_from(IDS)), "facial", draw(st.integers(1, 4)),
+    givers = [*IDS, "M98"]  # M98: a card given by someone who is not in the book
+    gift_cards = tuple(GiftCard(k + 2, f"G{k}", draw(st.sampled_from(givers)), START,
+                                Decimal(draw(st.integers(100, 900)))) for k in range(draw(st.integers(0, 3))))
+    course_cards = tuple(CourseCard(k + 2, f"C{k}", draw(st.sampled_from(givers)), "facial", draw(st.integers(1, 4)),
                                     Decimal(500), START, None) for k in range(draw(st.integers(0, 3))))
     txns = []
     for k in range(draw(st.integers(0, 60))):

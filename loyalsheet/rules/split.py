@@ -59,6 +59,7 @@ class Split:
     parts: int
     first_day: date | None
     all_ids: frozenset[str]
+    card_part: dict[tuple[str, str], int]  # ("g" or "c", card ID) -> the part of the group the card is in
     txn_ids: list[str] = field(repr=False, compare=False)  # each transaction's member ID, in row order
 
     def member_file(self, mf: MemberFile, part: int) -> MemberFile:
@@ -72,8 +73,10 @@ class Split:
             mf,
             members=tuple(compress(mf.members, mine(list(map(_MEMBER, mf.members))))),
             txns=tuple(compress(mf.txns, mine(self.txn_ids))),
-            gift_cards=tuple(g for g in mf.gift_cards if part_of.get(g.member_id, 0) == part),
-            course_cards=tuple(c for c in mf.course_cards if part_of.get(c.member_id, 0) == part),
+            # a card goes with its group (its giver's, and the members' who used it), even when the giver
+            # is not a member of the file; a card of no member's group goes to the first part
+            gift_cards=tuple(g for g in mf.gift_cards if self.card_part.get(("g", g.card_id), 0) == part),
+            course_cards=tuple(c for c in mf.course_cards if self.card_part.get(("c", c.card_id), 0) == part),
         )
 
     def problems(self, mf: MemberFile, part: int, settings: RulesSettings, today: date) -> list[Problem]:
@@ -124,6 +127,8 @@ def split(mf: MemberFile, parts: int, weights: Sequence[float] | None = None) ->
         parts=parts,
         first_day=min(map(_DAY, txns), default=None),
         all_ids=frozenset(root_of),
+        card_part={card: part_of_root.get(find(card), 0) for card in [
+            *(("g", g.card_id) for g in mf.gift_cards), *(("c", c.card_id) for c in mf.course_cards)]},
         txn_ids=txn_ids,
     )
 
