@@ -71,6 +71,27 @@ def test_header_row_below_a_title_and_problems_point_at_cells(tmp_path: Path) ->
     assert ("transactions", 2, "amount", "money_unreadable") in found
 
 
+def test_empty_rows_and_columns_above_and_left_of_the_header_keep_cells_where_they_are(tmp_path: Path) -> None:
+    # calamine's used area then starts below row 1 and right of column A: cells must still be named as typed
+    path = write_book(tmp_path / "m.xlsx", {
+        "Members": [
+            [],
+            [],
+            [None, "Member ID", "Name", "Phone", "Joined"],
+            [None, "M1", "Li", "138-0013", "2025-01-05"],
+        ],
+        "Transactions": [[], [None, None, "Date", "Member ID", "Type", "Amount"],
+                         [None, None, "2026-01-02", "M1", "purchase", "一百"]],
+    })
+    mf = read_member_file(path)
+    members, txns = mf.layouts["members"], mf.layouts["transactions"]
+    assert (members.header_row, members.columns["member_id"], members.columns["phone"]) == (3, "B", "D")
+    assert (txns.header_row, txns.columns["date"], txns.columns["amount"]) == (2, "C", "F")
+    assert mf.members[0].row == 4
+    found = {(p.sheet, p.row, p.column, p.code) for p in mf.problems}
+    assert found == {("members", 4, "phone", "phone_unreadable"), ("transactions", 3, "amount", "money_unreadable")}
+
+
 def _expect(path: Path, code: str) -> WorkbookError:
     with pytest.raises(WorkbookError) as exc:
         read_member_file(path)

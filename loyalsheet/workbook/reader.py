@@ -616,7 +616,10 @@ def _read_sheet(
     data: Any, title: str, sheet: Sheet, path: Path, region: str, progress: Progress | None,
     shared: dict[Any, dict[Any, Any]],
 ) -> _SheetResult:
-    start_row, start_col = data.start if data.start is not None else (0, 0)
+    # calamine's rows start at the sheet's first row even when the used area starts lower (empty rows
+    # above the header), while its columns start at the used area's first column
+    start_col = data.start[1] if data.start is not None else 0
+    start_row = 0
     total = max(int(data.height), 1)
     rows_iter: Iterator[list[Any]] = iter(data.iter_rows())
     head: list[list[Any]] = []
