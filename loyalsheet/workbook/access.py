@@ -55,6 +55,7 @@ class FileBook:
         self._path = path
         self._expected: Fingerprint | None = None
         self._early: dict[str, Future[list[list[CellValue]]]] = {}
+        self._threads: list[threading.Thread] = []
 
     @property
     def path(self) -> Path:
@@ -66,7 +67,13 @@ class FileBook:
 
     def read_member_file(self, region: str, progress: Progress | None = None) -> MemberFile:
         self._remember()
-        return read_member_file(self._path, region=region, progress=progress)
+        return read_member_file(self._path, region=region, progress=progress, before_fork=self._settle)
+
+    def _settle(self) -> None:
+        """Let the read-ahead finish: the reader is about to fork, which copies only its own thread."""
+        for thread in self._threads:
+            thread.join()
+        self._threads.clear()
 
     def read_owned_sheet(self, title: str) -> list[list[CellValue]]:
         self._remember()
@@ -93,7 +100,9 @@ class FileBook:
                 except BaseException as exc:  # handed to whoever asks for the sheet
                     future.set_exception(exc)
 
-        threading.Thread(target=read_all, name="loyalsheet-owned-sheets", daemon=True).start()
+        thread = threading.Thread(target=read_all, name="loyalsheet-owned-sheets", daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def write_owned_sheets(self, sheets: Sequence[OwnedSheet], backups: int) -> WriteResult:
         if self._expected is None:  # nothing was read: a job always reads first; a missing file is refused there

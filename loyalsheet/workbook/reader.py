@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import zipfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -40,8 +41,11 @@ from ..model import (
     Txn,
     TxnType,
 )
+from ..packing import Packed, pack, unpack
+from ..parallel import Forked, workers_allowed
 from . import parse as P
-from .schema import SHEETS, Sheet, column_letter, header_names, normalize_header, sheet_names
+from .halves import Halves, big_sheet_part, cut_sheet
+from .schema import SHEETS, TRANSACTIONS, Sheet, column_letter, header_names, normalize_header, sheet_names
 
 Progress = Callable[[str, int, int], None]  # sheet key, rows done, rows in all
 
@@ -614,8 +618,11 @@ class _SheetResult:
 
 def _read_sheet(
     data: Any, title: str, sheet: Sheet, path: Path, region: str, progress: Progress | None,
-    shared: dict[Any, dict[Any, Any]],
+    shared: dict[Any, dict[Any, Any]], *, first_row: int = 0, header_problems: bool = True,
 ) -> _SheetResult:
+    """The records, layout and problems of one sheet. With ``first_row`` (0-based), only the rows from
+    there on are typed (the second half of a cut sheet, whose header rows come first); without
+    ``header_problems``, problems with the header itself are left to the first half."""
     # calamine's rows start at the sheet's first row even when the used area starts lower (empty rows
     # above the header), while its columns start at the used area's first column
     start_col = data.start[1] if data.start is not None else 0
@@ -648,7 +655,7 @@ def _read_sheet(
         extra_headers=tuple(header.extras),
     )
     reader = _SheetReader(sheet, header, region, shared)
-    for key, col in header.duplicates:
+    for key, col in header.duplicates if header_problems else ():
         reader.problems.append(
             Problem(Severity.WARNING, "header_duplicate", sheet.key, header_abs, key, None,
                     {"other": column_letter(start_col + col)})
@@ -661,6 +668,9 @@ def _read_sheet(
     # whole sheet in memory until the next collection. (The caller passes the sheet on, holding none.)
     del data, rows_iter
     i = header.row_index + 1  # index of the chunk's first row among the rows iterated
+    if first_row > i:
+        deque(islice(rows, first_row - i), maxlen=0)
+        i = first_row
     while chunk := list(islice(rows, _CHUNK)):
         reader.read_chunk(chunk, start_row + i + 1, build, records)
         end = i + len(chunk)
@@ -674,11 +684,14 @@ def _read_sheet(
     return _SheetResult(records, layout, reader.problems)
 
 
-def read_member_file(path: Path, *, region: str = "CN", progress: Progress | None = None) -> MemberFile:
+def read_member_file(path: Path, *, region: str = "CN", progress: Progress | None = None,
+                     before_fork: Callable[[], None] | None = None) -> MemberFile:
     """Read every sheet of the member file at ``path``.
 
     Raises :class:`WorkbookError` when the file cannot be read at all; problems in cells are
-    returned in ``MemberFile.problems``.
+    returned in ``MemberFile.problems``. A big Transactions sheet is read in two halves at once, the
+    second in a forked worker (:mod:`loyalsheet.parallel`); ``before_fork`` is called first, to let
+    other threads of this process finish (a fork copies only the thread that makes it).
     """
     import python_calamine
 
@@ -689,7 +702,114 @@ def read_member_file(path: Path, *, region: str = "CN", progress: Progress | Non
         raise _open_error("workbook_encrypted", path) from None
     except Exception as exc:  # calamine raises several types for a broken file; all mean the same to a person
         raise _open_error("workbook_corrupt", path, detail=str(exc)[:200]) from None
-    return _read_book(book, path, region, progress, parse_ahead=True)
+    return _read_book(book, path, region, progress, parse_ahead=True, before_fork=before_fork)
+
+
+@dataclass(frozen=True)
+class _PackedSheet:
+    """What a worker read of a sheet's second half, packed to travel (:mod:`loyalsheet.packing`)."""
+
+    records: Packed
+    problems: list[Problem]
+
+
+class _JoinedSheet:
+    """A sheet's header rows and the rows of its second half, shaped like the calamine sheet the reader
+    takes. calamine gives each sheet's rows from its used area's first column: when the two start at
+    different columns, the rows of one are shifted to line up with the other's."""
+
+    def __init__(self, head: list[list[Any]], head_col: int, rest: Any) -> None:
+        rest_col = rest.start[1] if rest.start is not None else 0
+        self.start = (0, min(head_col, rest_col))
+        self.height = int(rest.height)
+        self._head = [_shifted(row, head_col - self.start[1]) for row in head]
+        self._rest, self._rest_shift = rest, rest_col - self.start[1]
+
+    def iter_rows(self) -> Iterator[list[Any]]:
+        rows: Iterator[list[Any]] = islice(self._rest.iter_rows(), len(self._head), None)  # (empty there)
+        if self._rest_shift:
+            pad = [""] * self._rest_shift
+            rows = (pad + row for row in rows)
+        return chain(self._head, rows)
+
+
+def _shifted(row: list[Any], by: int) -> list[Any]:
+    return [""] * by + row if by else row
+
+
+def _head_rows(file: Path, title: str) -> tuple[list[list[Any]], int]:
+    """The first rows of a cut sheet (where its header is), and the column they start at."""
+    import python_calamine
+
+    book = python_calamine.CalamineWorkbook.from_path(str(file))
+    try:
+        data = book.get_sheet_by_name(title)
+        return list(islice(data.iter_rows(), _HEADER_SCAN_ROWS)), data.start[1] if data.start is not None else 0
+    finally:
+        book.close()
+        Halves.parsed(file)
+
+
+def _read_second_half(file: Path, head: list[list[Any]], head_col: int, title: str, sheet: Sheet, path: Path,
+                      region: str, shared: dict[Any, dict[Any, Any]], first_row: int) -> _PackedSheet:
+    import python_calamine
+
+    book = python_calamine.CalamineWorkbook.from_path(str(file))
+    try:
+        with paused():
+            data = _JoinedSheet(head, head_col, book.get_sheet_by_name(title))
+            result = _read_sheet(data, title, sheet, path, region, None, shared, first_row=first_row,
+                                 header_problems=False)
+            del data
+            return _PackedSheet(pack(result.records, Txn), result.problems)
+    finally:
+        book.close()
+
+
+_FIRST_SHARE = 0.54  # of a cut sheet's rows, read here: the worker also packs its half to send it
+
+
+class _Cutter:
+    """Cuts the big sheet in two (:mod:`.halves`) on a thread while the sheets before it are read."""
+
+    def __init__(self, path: Path, part: str, title: str) -> None:
+        self._halves: Halves | None = None
+        self.head: tuple[list[list[Any]], int] = ([], 0)
+        self._thread = threading.Thread(target=self._run, args=(path, part, title), name="loyalsheet-cut")
+        self._thread.start()
+
+    def _run(self, path: Path, part: str, title: str) -> None:
+        halves = cut_sheet(path, part, _HEADER_SCAN_ROWS, _FIRST_SHARE)
+        if halves is not None:
+            try:
+                self.head = _head_rows(halves.head, title)
+            except Exception:  # the sheet is read whole, where what is wrong with it is reported
+                halves.remove()
+                halves = None
+        self._halves = halves
+
+    def halves(self) -> Halves | None:
+        """The two halves (waiting for them), or None when the sheet could not be cut."""
+        self._thread.join()
+        return self._halves
+
+    def close(self) -> None:
+        halves = self.halves()
+        if halves is not None:
+            halves.remove()
+
+
+def _scaled(progress: Progress | None, last_row: int) -> Progress | None:
+    """Progress through a first half, shown as progress through the whole sheet (the other half is read
+    at the same pace meanwhile)."""
+    if progress is None:
+        return None
+    report = progress
+
+    def scaled(key: str, done: int, total: int) -> None:
+        report(key, done * last_row // max(total, 1), last_row)
+
+    return scaled
 
 
 class _ValuesSheet:
@@ -728,14 +848,24 @@ def read_member_values(sheets: Mapping[str, Sequence[Sequence[Any]]], label: str
     return _read_book(_ValuesBook(sheets), Path(label), region, progress, parse_ahead=False)
 
 
-def _read_book(book: Any, path: Path, region: str, progress: Progress | None, *, parse_ahead: bool) -> MemberFile:
+def _read_book(book: Any, path: Path, region: str, progress: Progress | None, *, parse_ahead: bool,
+               before_fork: Callable[[], None] | None = None) -> MemberFile:
+    import python_calamine
+
     loader: _SheetLoader | None = None
+    cutter: _Cutter | None = None
+    second: Forked[_PackedSheet] | None = None
     try:
         with paused():
             titles = list(book.sheet_names)
             found = [(sheet, _find_sheet(titles, sheet)) for sheet in SHEETS]
             present = [title for _, title in found if title is not None]
-            if parse_ahead and len(present) > 1 and not any(sheet.required and title is None for sheet, title in found):
+            complete = not any(sheet.required and title is None for sheet, title in found)
+            big = dict(found).get(TRANSACTIONS)
+            part = big_sheet_part(path, big) if parse_ahead and complete and big and workers_allowed() else None
+            if part is not None and big is not None:  # cut on a thread meanwhile, then read by two processes
+                cutter = _Cutter(path, part, big)
+            elif parse_ahead and len(present) > 1 and complete:
                 loader = _SheetLoader(path, present[1:])  # the first sheet is parsed here, the others meanwhile
             results: dict[str, _SheetResult] = {}
             shared: dict[Any, dict[Any, Any]] = {}  # caches the sheets' ID columns share
@@ -747,6 +877,23 @@ def _read_book(book: Any, path: Path, region: str, progress: Progress | None, *,
                         )
                     continue
                 try:
+                    halves = cutter.halves() if cutter is not None and sheet is TRANSACTIONS else None
+                    if cutter is not None and halves is not None:
+                        # the second half in a worker, the first here (a fork copies only this thread)
+                        if before_fork is not None:
+                            before_fork()
+                        second = Forked(_read_second_half, halves.second, *cutter.head, title, sheet, path, region,
+                                        shared, halves.cut_row - 1)
+                        half_book = python_calamine.CalamineWorkbook.from_path(str(halves.first))
+                        try:
+                            data = half_book.get_sheet_by_name(title)
+                            Halves.parsed(halves.first)
+                            results[sheet.key] = _read_sheet(data, title, sheet, path, region,
+                                                             _scaled(progress, halves.last_row), shared)
+                            del data
+                        finally:
+                            half_book.close()
+                        continue
                     # a sheet after the first was parsed on the loader's thread meanwhile (handed over in order)
                     data = loader.next_sheet() if loader is not None and results else book.get_sheet_by_name(title)
                     results[sheet.key] = _read_sheet(data, title, sheet, path, region, progress, shared)
@@ -755,7 +902,21 @@ def _read_book(book: Any, path: Path, region: str, progress: Progress | None, *,
                     raise
                 except Exception as exc:  # a damaged sheet part inside an otherwise valid zip
                     raise _open_error("workbook_corrupt", path, detail=f"{title}: {str(exc)[:200]}") from None
+            if second is not None:
+                try:
+                    rest = second.result()
+                except WorkbookError:
+                    raise
+                except Exception as exc:
+                    raise _open_error("workbook_corrupt", path, detail=f"{big}: {str(exc)[:200]}") from None
+                result = results[TRANSACTIONS.key]
+                result.records.extend(unpack(rest.records))
+                result.problems.extend(rest.problems)
     finally:
+        if second is not None:
+            second.close()
+        if cutter is not None:
+            cutter.close()
         if loader is not None:
             loader.stop()
         book.close()

@@ -528,6 +528,11 @@ class _Package:
             self.workbook_rels.remove_targets({name})
 
 
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Each sheet's title -> its part in the zip (a sheet whose part is missing is left out)."""
+    return {s.name: s.part for s in _Package(zf, zf.filename or "").sheets if s.part}
+
+
 def _folder(part: str) -> str:
     """``xl/worksheets/sheet1.xml`` -> ``xl/worksheets/``."""
     return part.rsplit("/", 1)[0] + "/" if "/" in part else ""

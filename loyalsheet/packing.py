@@ -1,0 +1,118 @@
+"""Records packed column by column, to send a few hundred thousand of them to another process fast.
+
+Pickling a list of records pickles every date, datetime and Decimal in it one by one (about 2 µs
+each), while a column of a big sheet holds few different ones: a few hundred days, a few hundred
+amounts. A packed column is its distinct values once and, per row, the index of its value (an
+``array``, pickled as raw bytes). Values are told apart by identity for Decimals (``Decimal("1.0")``
+and ``Decimal("1.00")`` are equal but print differently) and by value for dates and times, and a
+column of datetimes travels as its dates and its times. Columns of text, numbers and enums are sent
+as they are: pickle already sends a repeated object once.
+
+``unpack(pack(records))`` gives records equal to the ones packed, of the same type.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from itertools import repeat
+from operator import attrgetter, itemgetter
+from typing import Any, NamedTuple
+
+_tuple_new = tuple.__new__
+_combine = datetime.combine
+_PLAIN_DATES = frozenset({date, time})  # hashable values whose equality is identity of content
+_NONE = type(None)
+_TZINFO = attrgetter("tzinfo")
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A column as its distinct values and each row's index among them."""
+
+    values: list[Any]
+    index: array[int]
+
+    def unpack(self) -> list[Any]:
+        return list(map(self.values.__getitem__, self.index))
+
+
+@dataclass(frozen=True)
+class _Moments:
+    """A column of naive datetimes (and Nones) as their dates and their times of day."""
+
+    days: Any
+    times: Any
+
+    def unpack(self) -> list[Any]:
+        days, times = _unpack_column(self.days), _unpack_column(self.times)
+        if None in days:
+            return [None if d is None else _combine(d, t) for d, t in zip(days, times, strict=True)]
+        return list(map(_combine, days, times))
+
+
+def _table(column: Sequence[Any], key: Callable[[Any], Any] | None) -> _Table | None:
+    """The column as a table of distinct values (told apart by ``key``, or by value); None when that
+    saves little."""
+    keys = column if key is None else list(map(key, column))
+    first = dict(zip(keys, column, strict=True))
+    if len(first) * 4 > len(column):
+        return None
+    position = {k: i for i, k in enumerate(first)}
+    code = "B" if len(first) <= 0xFF else "H" if len(first) <= 0xFFFF else "L"
+    return _Table(list(first.values()), array(code, map(position.__getitem__, keys)))
+
+
+def _naive(column: Sequence[Any], with_none: bool) -> bool:
+    moments = [v for v in column if v is not None] if with_none else column
+    return set(map(_TZINFO, moments)) == {None}
+
+
+def _pack_column(column: Sequence[Any]) -> Any:
+    types = set(map(type, column))
+    if types <= {datetime, _NONE} and datetime in types and _naive(column, _NONE in types):
+        if _NONE in types:
+            days = [None if v is None else v.date() for v in column]
+            times = [None if v is None else v.time() for v in column]
+        else:
+            days, times = list(map(datetime.date, column)), list(map(datetime.time, column))
+        return _Moments(_pack_column(days), _pack_column(times))
+    if types <= _PLAIN_DATES | {_NONE} and types - {_NONE}:
+        return _table(column, None) or list(column)
+    if Decimal in types:
+        return _table(column, id) or list(column)
+    return list(column)
+
+
+def _unpack_column(packed: Any) -> list[Any]:
+    if isinstance(packed, _Table | _Moments):
+        return packed.unpack()
+    return packed  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Packed:
+    """Records of one NamedTuple type, packed column by column."""
+
+    kind: type
+    count: int
+    columns: tuple[Any, ...]
+
+
+def pack(records: Sequence[NamedTuple], kind: type) -> Packed:
+    """``records`` (all of type ``kind``, a NamedTuple) packed to pickle fast."""
+    if not records:
+        return Packed(kind, 0, ())
+    width = len(records[0])
+    return Packed(kind, len(records), tuple(_pack_column(list(map(itemgetter(i), records))) for i in range(width)))
+
+
+def unpack(packed: Packed) -> list[Any]:
+    """The records :func:`pack` was given."""
+    if not packed.count:
+        return []
+    columns = [_unpack_column(c) for c in packed.columns]
+    return list(map(_tuple_new, repeat(packed.kind, packed.count), zip(*columns, strict=True)))
