@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,17 +36,29 @@ from .errors import WorkbookError
 from .i18n import t
 from .ledger import Ledger, State, ledger_path_for
 from .model import MemberFile, Problem
+from .packing import fields_reducer
 from .parallel import Forked
-from .refresh import CALL_LOG, CALLS, STATUS, RefreshPlan, build_refresh, describe_move, sheet_title
+from .refresh import (
+    CALL_LOG,
+    CALLS,
+    STATUS,
+    RefreshPlan,
+    build_refresh,
+    describe_move,
+    previous_standing,
+    sheet_title,
+)
 from .report import Located, counts, locate, sort_key
 from .rules import evaluate
+from .rules.explain import Reason
 from .rules.split import problems_in_parts
-from .segments import SegmentResult, segment
+from .segments import Activity, MemberSegments, Move, SegmentResult, moves, segment
 from .sender import Outcome, SendReport, send_all
 from .validation import Context, validate
 from .workbook.access import BookAccess
 from .workbook.chain import store_sheet_title
 from .workbook.reader import Progress
+from .workbook.writer import CellValue
 
 ATTENTION = frozenset({Outcome.FAILED, Outcome.OPTED_OUT, Outcome.UNKNOWN, Outcome.RETRY_LATER})
 
@@ -152,6 +165,56 @@ def _segment_without_gc(mf: MemberFile, config: Config, today: date) -> SegmentR
 
 
 @dataclass(frozen=True)
+class _Segmented:
+    """The refresh worker's answer: the cells' error count, the segments, and the moves since the last
+    refresh (worked out where the segments are whole, before they travel lean)."""
+
+    errors: int
+    seg: SegmentResult
+    moved: tuple[Move, ...]
+
+
+def _segments_for_refresh(mf: MemberFile, config: Config, today: date,
+                          previous_status: Sequence[Sequence[CellValue]]) -> _Segmented:
+    errors, _ = counts(validate(mf, Context(today=today, stores=config.store_names)))
+    seg = _segment_without_gc(mf, config, today)
+    return _Segmented(errors, seg, tuple(moves(previous_standing(previous_status), seg)))
+
+
+# The reasons a refresh never shows (it shows each member's stage reason, the gone-quiet reason of whom
+# it asks to call, and the reasons of the moves, which travel whole) and the spend by category (it
+# shows the main category): left out of the worker's answer, which is then half the size. The rest
+# travels as field values (packing.fields_reducer).
+_NOT_KEPT = Reason("seg.why.not_kept")
+_MS_FIELDS = [f.name for f in fields(MemberSegments)]
+_UNSHOWN = [_MS_FIELDS.index(name) for name in
+            ("quadrant_reason", "rfm_reason", "whale_reason", "category_reason", "age_reason")]
+_QUIET_REASON = _MS_FIELDS.index("quiet_reason")
+
+
+def _lean(ms: MemberSegments, values: list[Any]) -> None:
+    for i in _UNSHOWN:
+        values[i] = _NOT_KEPT
+    if not ms.gone_quiet:
+        values[_QUIET_REASON] = _NOT_KEPT
+
+
+_CATEGORIES = [f.name for f in fields(Activity)].index("category_cents")  # (the refresh shows main categories)
+_NO_CATEGORIES: Mapping[str, int] = MappingProxyType({})
+
+
+def _lean_activity(_a: Activity, values: list[Any]) -> None:
+    values[_CATEGORIES] = _NO_CATEGORIES
+
+
+_LEAN_SEGMENTS: dict[type, Callable[[Any], Any]] = {
+    MemberSegments: fields_reducer(MemberSegments, _lean),
+    Activity: fields_reducer(Activity, _lean_activity),
+    Reason: fields_reducer(Reason),
+}
+
+
+@dataclass(frozen=True)
 class RefreshResult:
     path: Path
     day: date
@@ -193,14 +256,15 @@ def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry
     book.prefetch_owned_sheets(list(owned.values()))  # read while the member file is
     mf = book.read_member_file(config.region, progress)
     previous = {key: book.read_owned_sheet(title) for key, title in owned.items()}
-    # The segments pass goes to a worker (when the machine has a second core) while this process
-    # checks the cells and applies the rules: the two passes are independent of each other.
-    with Forked(_segment_without_gc, mf, config, today) as segments:
-        errors, _ = counts(validate(mf, Context(today=today, stores=config.store_names)))
+    # A worker (when the machine has a second core) checks the cells and computes the segments while
+    # this process applies the rules: the passes are independent of each other.
+    with Forked(_segments_for_refresh, mf, config, today, previous["status"],
+                reducers=_LEAN_SEGMENTS) as segments:
         ev = evaluate(mf, config, today)
-        seg = segments.result()
+        segmented = segments.result()
+    errors, seg = segmented.errors, segmented.seg
     plan = build_refresh(
-        mf, ev, seg, config, lang=lang, store=store,
+        mf, ev, seg, config, lang=lang, store=store, moved=segmented.moved,
         previous_status=previous["status"],
         previous_calls=previous.get("calls", []),
         previous_log=previous.get("log", []),

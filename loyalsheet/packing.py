@@ -9,13 +9,17 @@ column of datetimes travels as its dates and its times. Columns of text, numbers
 as they are: pickle already sends a repeated object once.
 
 ``unpack(pack(records))`` gives records equal to the ones packed, of the same type.
+
+:func:`fields_reducer` is for objects sent one by one: a frozen dataclass with slots is pickled as
+its field values and rebuilt without running ``__init__`` (pickle's own way calls Python code that
+walks the class's fields for every object).
 """
 
 from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from decimal import Decimal
 from itertools import repeat
@@ -116,3 +120,35 @@ def unpack(packed: Packed) -> list[Any]:
         return []
     columns = [_unpack_column(c) for c in packed.columns]
     return list(map(_tuple_new, repeat(packed.kind, packed.count), zip(*columns, strict=True)))
+
+
+_SETTERS: dict[type, tuple[Callable[[Any, Any], None], ...]] = {}
+
+
+def _rebuild(kind: type, values: tuple[Any, ...]) -> Any:
+    """An object of ``kind`` (a frozen dataclass with slots) holding ``values``, its fields in order."""
+    obj: Any = object.__new__(kind)
+    for put, value in zip(_SETTERS[kind], values, strict=True):
+        put(obj, value)
+    return obj
+
+
+def fields_reducer(kind: type, change: Callable[[Any, list[Any]], None] | None = None) -> Callable[[Any], Any]:
+    """A reduce function (for a pickler's ``dispatch_table``) that sends a ``kind`` object as its field
+    values, which ``change(obj, values)`` may alter first (to leave out what the receiver never reads)."""
+    names = [f.name for f in fields(kind)]
+    if not hasattr(kind, "__slots__"):
+        raise TypeError(f"{kind.__name__} has no slots")
+    _SETTERS[kind] = tuple(getattr(kind, name).__set__ for name in names)  # the slots' own descriptors
+    get = attrgetter(*names)
+    if len(names) == 1:
+        return lambda obj: (_rebuild, (kind, (get(obj),)))
+    if change is None:
+        return lambda obj: (_rebuild, (kind, get(obj)))
+
+    def reduce(obj: Any) -> Any:
+        values = list(get(obj))
+        change(obj, values)
+        return _rebuild, (kind, tuple(values))
+
+    return reduce

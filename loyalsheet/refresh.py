@@ -682,6 +682,7 @@ def build_refresh(
     store_calls: Mapping[str, Sequence[Sequence[CellValue]]] | None = None,
     store_logs: Mapping[str, Sequence[Sequence[CellValue]]] | None = None,
     sent_by_member: Sequence[tuple[str, str]] | None = None,
+    moved: Sequence[Move] | None = None,
 ) -> RefreshPlan:
     """The owned sheets for ``seg.today``, the moves since the last refresh, the outcomes collected.
 
@@ -691,11 +692,11 @@ def build_refresh(
     held, by store). With ``store``, only that store's three sheets. Points, tiers and stored value
     are the chain's either way. ``sent_by_member`` ((campaign, member id) per message sent) gives
     each store's dashboard its own messages; ``sent`` is the whole chain's count by campaign.
+    ``moved`` is ``moves(previous_standing(previous_status), seg)`` when the caller has it already.
     """
     style = config.header_style
     today = seg.today
-    before = previous_standing(previous_status)
-    moved = tuple(moves(before, seg))
+    moved = tuple(moves(previous_standing(previous_status), seg) if moved is None else moved)
     if sent_by_member is not None:
         sent = Counter(campaign for campaign, _ in sent_by_member)
     if not config.is_chain:

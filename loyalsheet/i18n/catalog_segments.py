@@ -112,6 +112,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "不在重要会员之列：{period}消费前 {share}% 的会员从 {cut} 起",
     },
     "seg.why.no_spend": {"en": "no spend {period}", "zh": "{period}没有消费"},
+    # (a reason left out where it is never shown: the refresh worker's answer)
+    "seg.why.not_kept": {"en": "(not kept)", "zh": "（未保留）"},
     # --- whales ---
     "seg.why.whale": {
         "en": "whale: spend {spend} {period}, in the top {share}% (from {cut})",
