@@ -43,6 +43,7 @@ from .refresh import (
     CALLS,
     STATUS,
     RefreshPlan,
+    ahead,
     build_refresh,
     describe_move,
     previous_standing,
@@ -261,10 +262,11 @@ def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry
     with Forked(_segments_for_refresh, mf, config, today, previous["status"],
                 reducers=_LEAN_SEGMENTS) as segments:
         ev = evaluate(mf, config, today)
+        early = ahead(mf, today)  # (while the worker finishes)
         segmented = segments.result()
     errors, seg = segmented.errors, segmented.seg
     plan = build_refresh(
-        mf, ev, seg, config, lang=lang, store=store, moved=segmented.moved,
+        mf, ev, seg, config, lang=lang, store=store, moved=segmented.moved, early=early,
         previous_status=previous["status"],
         previous_calls=previous.get("calls", []),
         previous_log=previous.get("log", []),

@@ -374,9 +374,35 @@ def _first_purchases(txns: Sequence[Txn], today: date) -> dict[str, date]:
     return first
 
 
+def _months(today: date) -> list[tuple[int, int]]:
+    """The twelve months up to ``today``'s, oldest first."""
+    months: list[tuple[int, int]] = []
+    y, mo = today.year, today.month
+    for _ in range(12):
+        months.append((y, mo))
+        y, mo = (y - 1, 12) if mo == 1 else (y, mo - 1)
+    months.reverse()
+    return months
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """What a refresh reads off a book's transactions alone, worked out ahead (while a worker still
+    computes the segments): each member's first purchase day and the monthly spend and visits."""
+
+    txns: Sequence[Txn]  # the transactions these are of
+    first_purchases: dict[str, date]
+    monthly: list[tuple[Decimal, int]]
+
+
+def ahead(mf: MemberFile, today: date) -> Ahead:
+    """:class:`Ahead` for the whole book ``mf`` as of ``today``."""
+    return Ahead(mf.txns, _first_purchases(mf.txns, today), _monthly(mf.txns, _months(today), today))
+
+
 def _call_rows(
     mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Config, lang: str,
-    notes: Sequence[CallNote | CallOutcome], store: str | None = None,
+    notes: Sequence[CallNote | CallOutcome], store: str | None = None, early: Ahead | None = None,
 ) -> list[list[CellValue]]:
     """Who to phone and why. Every member with a reason is a candidate; the reasons are written (the
     costly part) only for the ``max_rows`` most valuable candidates, who make the list."""
@@ -399,7 +425,8 @@ def _call_rows(
             call = calls[member_id] = _Call(m, ms.activity.lifetime_spend, [])
         call.reasons.append((priority, kind, what))
 
-    first_purchase = _first_purchases(mf.txns, today)
+    first_purchase = (early.first_purchases if early is not None and early.txns is mf.txns
+                      else _first_purchases(mf.txns, today))
     due_from, due_to = today - window, today + window
     points_min = max(cl.points_min, 1)
     birthdays_to = today + timedelta(days=cl.birthday_days)
@@ -526,7 +553,7 @@ def _monthly_by_row(txns: Sequence[Txn], months: Sequence[tuple[int, int]], star
 def _dashboard(
     mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str, moved: Sequence[Move],
     sent: Mapping[str, int], store: str | None = None, by_store: Sequence[tuple[str, int, Decimal]] = (),
-    counts: Mapping[str, Counter[str | None]] | None = None,
+    counts: Mapping[str, Counter[str | None]] | None = None, early: Ahead | None = None,
 ) -> tuple[list[str], list[list[CellValue]], list[ChartSpec]]:
     today = seg.today
     rows: list[list[CellValue]] = []
@@ -562,15 +589,11 @@ def _dashboard(
         (t("dash.gone_quiet", lang), counts["flags"].get("gone_quiet", 0), None),
         (t("dash.whales", lang), counts["flags"].get("whale", 0), None),
     ])
-    months: list[tuple[int, int]] = []
-    y, mo = today.year, today.month
-    for _ in range(12):
-        months.append((y, mo))
-        y, mo = (y - 1, 12) if mo == 1 else (y, mo - 1)
-    months.reverse()
+    months = _months(today)
     rows.append([t("dash.monthly", lang), t("dash.spend", lang), t("dash.visits", lang)])
     mf_first = len(rows) + 2
-    for key, (spend, visits) in zip(months, _monthly(mf.txns, months, today), strict=True):
+    monthly = early.monthly if early is not None and early.txns is mf.txns else _monthly(mf.txns, months, today)
+    for key, (spend, visits) in zip(months, monthly, strict=True):
         rows.append([f"{key[0]}-{key[1]:02d}", spend, visits])
     mf_last = len(rows) + 1
     rows.append([None, None, None])
@@ -683,6 +706,7 @@ def build_refresh(
     store_logs: Mapping[str, Sequence[Sequence[CellValue]]] | None = None,
     sent_by_member: Sequence[tuple[str, str]] | None = None,
     moved: Sequence[Move] | None = None,
+    early: Ahead | None = None,
 ) -> RefreshPlan:
     """The owned sheets for ``seg.today``, the moves since the last refresh, the outcomes collected.
 
@@ -692,7 +716,8 @@ def build_refresh(
     held, by store). With ``store``, only that store's three sheets. Points, tiers and stored value
     are the chain's either way. ``sent_by_member`` ((campaign, member id) per message sent) gives
     each store's dashboard its own messages; ``sent`` is the whole chain's count by campaign.
-    ``moved`` is ``moves(previous_standing(previous_status), seg)`` when the caller has it already.
+    ``moved`` is ``moves(previous_standing(previous_status), seg)`` and ``early`` is ``ahead(mf, today)``,
+    when the caller has them already.
     """
     style = config.header_style
     today = seg.today
@@ -709,11 +734,11 @@ def build_refresh(
             widths=[12, 12, 8, 40, 9, 12, 10, 11, 9, 6, 12, 10, 40, 12, 9, 12, 8, 8, 12],
             number_formats={5: DATE, 7: MONEY, 13: DATE, 15: MONEY, 18: DATE},
         )
-        call_rows = _call_rows(mf, ev, seg, config, lang, notes)
+        call_rows = _call_rows(mf, ev, seg, config, lang, notes, early=early)
         by_segment = seg.counts()
         sheets = (status, _calls_sheet(call_rows, sheet_title(CALLS), style),
                   _log_sheet(log, sheet_title(CALL_LOG), style),
-                  _dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, counts=by_segment),
+                  _dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, counts=by_segment, early=early),
                                    sheet_title(DASHBOARD)))
         counts = {k: Counter({str(key): n for key, n in c.items()}) for k, c in by_segment.items()}
         return RefreshPlan(sheets, moved, tuple(collected), len(call_rows), counts)
@@ -765,7 +790,7 @@ def build_refresh(
         )
         by_segment = seg.counts()
         chain_dash = _dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, by_store=by_store,
-                                                 counts=by_segment), sheet_title(DASHBOARD))
+                                                 counts=by_segment, early=early), sheet_title(DASHBOARD))
         sheets_out = [status, chain_dash, *sheets_out]
         for base, rows, make in ((CALLS, previous_calls, _calls_sheet), (CALL_LOG, previous_log, _log_sheet)):
             if rows:  # the one-store sheet is left with a line saying where its rows went

@@ -212,3 +212,27 @@ def test_check_and_refresh_answer_the_same_with_or_without_a_worker(
     assert both() == with_worker
     assert with_worker[0]  # the planted mistakes are found either way
     assert len(with_worker[2]) > 10  # and members moved since the refresh before
+
+
+@pytest.mark.parametrize("stores", [("旗舰店",), ("旗舰店", "二店")])
+def test_a_refresh_built_with_figures_worked_out_ahead_is_the_same(stores: tuple[str, ...], tmp_path: Path) -> None:
+    from loyalsheet.config import load_config
+    from loyalsheet.demo import write_demo
+    from loyalsheet.refresh import ahead, build_refresh
+    from loyalsheet.rules import evaluate as evaluate_rules
+    from loyalsheet.segments import segment
+    from loyalsheet.workbook.reader import read_member_file
+
+    today = date(2026, 11, 22)
+    write_demo(tmp_path / "shop", members=300, today=today, stores=stores)
+    config = load_config(tmp_path / "shop" / "config.yaml")
+    mf = read_member_file(tmp_path / "shop" / "members.xlsx", region=config.region)
+    ev, seg = evaluate_rules(mf, config, today), segment(mf.members, mf.txns, config.segments, today)
+
+    def sheets(**early: object) -> list[object]:
+        plan = build_refresh(mf, ev, seg, config, lang="en", **early)  # type: ignore[arg-type]
+        return [(s.title, [list(r) for r in s.rows]) for s in plan.sheets]
+
+    worked_out = ahead(mf, today)
+    assert worked_out.first_purchases and any(visits for _spend, visits in worked_out.monthly)
+    assert sheets(early=worked_out) == sheets()
