@@ -118,13 +118,12 @@ def run_check(config: Config, book: BookAccess, today: date, lang: str, *, store
     rules find (over-redemption, overdrawn cards, ...), located at their cells. With ``store``, only
     the problems in that store's rows (its members', and transactions made there)."""
     mf = book.read_member_file(config.region, progress)
-    problems: list[Problem] = []
 
-    def check_cells() -> None:  # done here while a worker takes a share of the rules pass
-        problems.extend(validate(mf, Context(today=today, stores=config.store_names)))
+    def check_cells() -> list[Problem]:  # done here while a worker takes a share of the rules pass
+        return validate(mf, Context(today=today, stores=config.store_names))
 
-    # the rules pass only for its problems: half of the book's members (in linked groups) in a worker
-    rule_problems = problems_in_parts(mf, config, today, meanwhile=check_cells, worker_share=0.55)
+    # the rules pass only for its problems: a share of the book's members (in linked groups) in a worker
+    problems, rule_problems = problems_in_parts(mf, config, today, meanwhile=check_cells, worker_share=0.6)
     seen = {(p.sheet, p.row, p.column, p.code) for p in problems}
     for rule_problem in rule_problems:
         if (rule_problem.sheet, rule_problem.row, rule_problem.column, rule_problem.code) not in seen:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loyalsheet.model import CourseCard, GiftCard, Member, MemberFile, PaidWith, Txn, TxnType
+from loyalsheet.model import CourseCard, GiftCard, Member, MemberFile, PaidWith, Problem, Severity, Txn, TxnType
 from loyalsheet.parallel import Forked, workers_allowed
 from loyalsheet.rules import RulesSettings, evaluate
 from loyalsheet.rules.split import problems_in_parts, split
@@ -160,9 +160,9 @@ def test_the_worker_and_this_process_together_list_the_problems_in_order(tmp_pat
     mf = replace(mf, txns=mf.txns + tuple(extra))
     whole = list(evaluate(mf, config, today).problems)
     assert len(whole) >= len(extra)
-    seen: list[str] = []
-    assert problems_in_parts(mf, config, today, meanwhile=lambda: seen.append("here")) == whole
-    assert seen == ["here"]
+    beside = [Problem(Severity.WARNING, "from_beside", "members", 2, "name")]
+    assert problems_in_parts(mf, config, today, meanwhile=lambda: list(beside)) == (beside, whole)
+    assert problems_in_parts(mf, config, today) == ([], whole)
 
 
 def test_a_segments_result_comes_back_from_a_worker_unchanged(tmp_path: Path) -> None:

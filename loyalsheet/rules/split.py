@@ -8,7 +8,8 @@ are file-wide and passed to every part: the first day of the book (where tier ye
 and the set of all member IDs (a lifetime tier for an ID that is nowhere in the file).
 
 ``problems_in_parts`` is :func:`~loyalsheet.rules.engine.evaluate`'s problems, the same list in the
-same order, computed with a forked worker for one part while this process does the other.
+same order, computed with a forked worker for one part while this process does the other (the split
+is worked out once, here, before the fork: the worker inherits it).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from itertools import compress
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import attrgetter, eq
 
+from ..collector import paused
 from ..model import MemberFile, Problem
 from ..parallel import Forked
 from .engine import evaluate_part, problem_order
@@ -60,19 +62,15 @@ class Split:
     first_day: date | None
     all_ids: frozenset[str]
     card_part: dict[tuple[str, str], int]  # ("g" or "c", card ID) -> the part of the group the card is in
-    txn_ids: list[str] = field(repr=False, compare=False)  # each transaction's member ID, in row order
+    txn_parts: list[int] = field(repr=False, compare=False)  # each transaction's part (-1: none), in row order
 
     def member_file(self, mf: MemberFile, part: int) -> MemberFile:
         """The rows of ``mf`` that belong to ``part`` (rows of unknown members belong to none)."""
-        part_of = self.part_of
-
-        def mine(ids: Sequence[str]) -> list[bool]:
-            return [part_of.get(i, -1) == part for i in ids]
-
+        member_parts = map(self.part_of.get, map(_MEMBER, mf.members), repeat(-1))
         return replace(
             mf,
-            members=tuple(compress(mf.members, mine(list(map(_MEMBER, mf.members))))),
-            txns=tuple(compress(mf.txns, mine(self.txn_ids))),
+            members=tuple(compress(mf.members, map(eq, member_parts, repeat(part)))),
+            txns=tuple(compress(mf.txns, map(eq, self.txn_parts, repeat(part)))),
             # a card goes with its group (its giver's, and the members' who used it), even when the giver
             # is not a member of the file; a card of no member's group goes to the first part
             gift_cards=tuple(g for g in mf.gift_cards if self.card_part.get(("g", g.card_id), 0) == part),
@@ -122,33 +120,35 @@ def split(mf: MemberFile, parts: int, weights: Sequence[float] | None = None) ->
                 p = k
         part_of_root[root] = p
         filled[p] += load[root]
+    part_of = {mid: part_of_root[root] for mid, root in root_of.items()}
     return Split(
-        part_of={mid: part_of_root[root] for mid, root in root_of.items()},
+        part_of=part_of,
         parts=parts,
         first_day=min(map(_DAY, txns), default=None),
         all_ids=frozenset(root_of),
         card_part={card: part_of_root.get(find(card), 0) for card in [
             *(("g", g.card_id) for g in mf.gift_cards), *(("c", c.card_id) for c in mf.course_cards)]},
-        txn_ids=txn_ids,
+        txn_parts=list(map(part_of.get, txn_ids, repeat(-1))),
     )
 
 
-def _worker_part(mf: MemberFile, settings: RulesSettings, today: date, weights: tuple[float, float]) -> list[Problem]:
-    return split(mf, 2, weights).problems(mf, 1, settings, today)
+def _worker_part(plan: Split, mf: MemberFile, settings: RulesSettings, today: date) -> list[Problem]:
+    return plan.problems(mf, 1, settings, today)
 
 
-def problems_in_parts(mf: MemberFile, settings: RulesSettings, today: date,
-                      meanwhile: Callable[[], object] | None = None, worker_share: float = 0.5) -> list[Problem]:
-    """What :func:`evaluate` finds wrong in ``mf``, in its order: half the groups evaluated by a forked
-    worker while this process evaluates the rest. ``meanwhile()`` runs here first, while the worker
-    works (its own share is ``worker_share`` of the rows, to leave room for it)."""
-    weights = (1 - worker_share, worker_share)
-    # Both processes work out the same split (it is a pure function of the file), each for itself.
-    with Forked(_worker_part, mf, settings, today, weights) as worker:
-        if meanwhile is not None:
-            meanwhile()
-        plan = split(mf, 2, weights)
+def problems_in_parts(mf: MemberFile, settings: RulesSettings, today: date, *,
+                      meanwhile: Callable[[], list[Problem]] | None = None,
+                      worker_share: float = 0.5) -> tuple[list[Problem], list[Problem]]:
+    """What ``meanwhile()`` finds, and what :func:`evaluate` finds wrong in ``mf`` in its order: the
+    groups are split here, then a forked worker evaluates ``worker_share`` of the rows while this
+    process runs ``meanwhile()`` and evaluates the rest (without a worker, all of it is done here).
+    (``meanwhile`` runs here, not in the worker: a pass over every row in the worker would copy every
+    page of them, which the fork shares.)"""
+    with paused():  # (a few hundred thousand objects, no cycles)
+        plan = split(mf, 2, (1 - worker_share, worker_share))
+    with Forked(_worker_part, plan, mf, settings, today) as worker:
+        beside = meanwhile() if meanwhile is not None else []
         found = plan.problems(mf, 0, settings, today)
-        found.extend(worker.result() if worker.forked else plan.problems(mf, 1, settings, today))
+        found.extend(worker.result())
     found.sort(key=problem_order)  # stable: each part's problems keep their order among equals
-    return found
+    return beside, found
