@@ -247,13 +247,13 @@ def test_the_owned_sheets_read_ahead_is_done_before_the_fork(
         return real(*args)
 
     monkeypatch.setattr(reader_module, "Forked", forked)
-    slow_read = access_module.read_owned_sheet
+    slow_read = access_module.read_owned_sheets
 
     def slow(*args: Any, **kwargs: Any) -> Any:  # still reading when the member file's read would fork
         time_module.sleep(0.5)
         return slow_read(*args, **kwargs)
 
-    monkeypatch.setattr(access_module, "read_owned_sheet", slow)
+    monkeypatch.setattr(access_module, "read_owned_sheets", slow)
     book = FileBook(path)
     book.prefetch_owned_sheets(["会员状态 Member status"])
     mf = book.read_member_file("CN")

@@ -20,7 +20,16 @@ from typing import Protocol
 from ..errors import WorkbookError
 from ..model import MemberFile
 from .reader import Progress, read_member_file
-from .writer import CellValue, Fingerprint, OwnedSheet, WriteResult, fingerprint, read_owned_sheet, write_owned_sheets
+from .writer import (
+    CellValue,
+    Fingerprint,
+    OwnedSheet,
+    WriteResult,
+    fingerprint,
+    read_owned_sheet,
+    read_owned_sheets,
+    write_owned_sheets,
+)
 
 
 class BookAccess(Protocol):
@@ -93,12 +102,15 @@ class FileBook:
         self._early.update(futures)
 
         def read_all() -> None:
-            for title, future in futures.items():
-                try:
-                    # (the collector's switch is the reading thread's: it pauses it for the member file)
-                    future.set_result(read_owned_sheet(self._path, title, pause_collector=False))
-                except BaseException as exc:  # handed to whoever asks for the sheet
+            try:
+                # (the collector's switch is the reading thread's: it pauses it for the member file)
+                sheets = read_owned_sheets(self._path, list(futures), pause_collector=False)
+            except BaseException as exc:  # handed to whoever asks for a sheet
+                for future in futures.values():
                     future.set_exception(exc)
+                return
+            for title, future in futures.items():
+                future.set_result(sheets[title])
 
         thread = threading.Thread(target=read_all, name="loyalsheet-owned-sheets", daemon=True)
         thread.start()

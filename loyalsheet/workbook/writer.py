@@ -831,6 +831,13 @@ def read_owned_sheet(path: Path, title: str, *, pause_collector: bool = True) ->
 
     ``pause_collector=False`` leaves the cyclic collector as it is: for a read on a thread beside
     another that pauses and resumes it (the switch is process-wide)."""
+    return read_owned_sheets(path, [title], pause_collector=pause_collector)[title]
+
+
+def read_owned_sheets(path: Path, titles: Sequence[str], *,
+                      pause_collector: bool = True) -> dict[str, list[list[CellValue]]]:
+    """:func:`read_owned_sheet` for each of ``titles``, the book opened once (opening a big book reads
+    its whole shared-strings table)."""
     from python_calamine import CalamineWorkbook
 
     path = Path(path)
@@ -840,19 +847,20 @@ def read_owned_sheet(path: Path, title: str, *, pause_collector: bool = True) ->
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for unreadable files
         raise WorkbookError("write_not_a_workbook", file=path.name, path=str(path), reason=str(exc)) from exc
+    found: dict[str, list[list[CellValue]]] = {}
     # a big sheet's rows are 100,000 lists of plain values: nothing for the collector to find; with a
     # million rows of the member file in memory, collections they set off would cost seconds
     with paused(pause_collector):
         try:
-            name = next((n for n in book.sheet_names if str(n).casefold() == title.casefold()), None)
-            if name is None:
-                return []
-            out = _as_cells(book.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            for title in titles:
+                name = next((n for n in book.sheet_names if str(n).casefold() == title.casefold()), None)
+                out = [] if name is None else _as_cells(book.get_sheet_by_name(name).to_python(skip_empty_area=False))
+                while out and all(v is None for v in out[-1]):
+                    out.pop()
+                found[title] = out
         finally:
             book.close()
-    while out and all(v is None for v in out[-1]):
-        out.pop()
-    return out
+    return found
 
 
 _AS_THEY_ARE = frozenset({str, int, float, bool, date, datetime, Decimal, type(None)})
