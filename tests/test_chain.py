@@ -272,9 +272,9 @@ def test_unknown_store_is_one_clear_line(one_book: Path) -> None:
 
 
 def test_store_flag_on_every_command() -> None:
-    from loyalsheet.cli.main import cli
+    from loyalsheet.cli.main import all_commands
 
-    missing = [name for name, cmd in cli.commands.items()
+    missing = [name for name, cmd in all_commands().items()
                if not any(p.name == "store_name" for p in cmd.params)
                and not all(any(p.name == "store_name" for p in sub.params)
                            for sub in getattr(cmd, "commands", {}).values() or [None] if sub is not None)]

@@ -6,6 +6,7 @@ Exit codes: 0 done (no errors found), 1 the member file has errors, 2 the comman
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
@@ -16,18 +17,44 @@ import click
 from .. import __version__
 from ..errors import LoyalsheetError
 from ..i18n import has, t
-from .check import check
 from .common import _default_lang, err_console
-from .demo import demo
-from .init import init
-from .member import birthdays, member
-from .refresh import refresh
-from .schedule import schedule
-from .templates import templates
-from .today import log, today
+
+# Each command's module is imported when the command runs (or is listed by --help): a command then
+# starts without loading what only the others use (Twilio's client, openpyxl, the scheduler).
+_COMMANDS = {  # name -> (module in loyalsheet.cli, attribute)
+    "check": ("check", "check"),
+    "init": ("init", "init"),
+    "demo": ("demo", "demo"),
+    "member": ("member", "member"),
+    "birthdays": ("member", "birthdays"),
+    "refresh": ("refresh", "refresh"),
+    "today": ("today", "today"),
+    "log": ("today", "log"),
+    "templates": ("templates", "templates"),
+    "schedule": ("schedule", "schedule"),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = _COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        command = getattr(importlib.import_module(f"{__package__}.{spec[0]}"), spec[1])
+        assert isinstance(command, click.Command)
+        return command
+
+
+def all_commands() -> dict[str, click.Command]:
+    """Every command by name (each module imported)."""
+    with click.Context(cli) as ctx:
+        return {name: cmd for name in cli.list_commands(ctx) if (cmd := cli.get_command(ctx, name)) is not None}
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="loyalsheet")
 def cli() -> None:
     """loyalsheet: run a membership (loyalty) program out of one Excel workbook.
@@ -36,18 +63,6 @@ def cli() -> None:
 
     Every command takes --help. Start with `loyalsheet demo demo/` to try it on a demo store.
     """
-
-
-cli.add_command(check)
-cli.add_command(init)
-cli.add_command(demo)
-cli.add_command(member)
-cli.add_command(birthdays)
-cli.add_command(refresh)
-cli.add_command(today)
-cli.add_command(log)
-cli.add_command(templates)
-cli.add_command(schedule)
 
 
 def _lang_from_argv(argv: list[str]) -> str:
