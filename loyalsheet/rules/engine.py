@@ -346,14 +346,17 @@ def evaluate(mf: MemberFile, settings: RulesSettings, today: date) -> Evaluation
 
 
 def evaluate_part(mf: MemberFile, settings: RulesSettings, today: date, *, first_day: date | None = None,
-                  all_ids: Collection[str] | None = None, global_warnings: bool = True) -> Evaluation:
+                  all_ids: Collection[str] | None = None, global_warnings: bool = True,
+                  problems_only: bool = False) -> Evaluation:
     """:func:`evaluate` on a part of a member file (see ``rules.split``): ``first_day`` is the whole
     file's first transaction day, ``all_ids`` its member IDs; problems that are not about a row
-    (a lifetime tier for an unknown member) only when ``global_warnings``."""
+    (a lifetime tier for an unknown member) only when ``global_warnings``. ``problems_only``: only
+    the problems are wanted (``check``), so no member's result is put together (its members, cards,
+    reminders and birthdays are left empty)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _evaluate(mf, settings, today, first_day, all_ids, global_warnings)
+        return _evaluate(mf, settings, today, first_day, all_ids, global_warnings, problems_only)
     finally:
         if was_enabled:
             gc.enable()
@@ -371,7 +374,7 @@ def _by(items: Iterable[_V], key: Callable[[_V], _K]) -> dict[_K, tuple[_V, ...]
 
 
 def _evaluate(mf: MemberFile, settings: RulesSettings, today: date, whole_first_day: date | None,
-              all_ids: Collection[str] | None, global_warnings: bool) -> Evaluation:
+              all_ids: Collection[str] | None, global_warnings: bool, problems_only: bool = False) -> Evaluation:
     problems: list[Problem] = []
     known: dict[str, Member] = {}
     for m in mf.members:
@@ -475,7 +478,11 @@ def _evaluate(mf: MemberFile, settings: RulesSettings, today: date, whole_first_
             if pr.birthday_on and b is not None and acc.txns:
                 months = _birthday_months(b.month, b.day, b.lunar, mar1, acc.txns[0].day.year, today.year)
             points = member_points(pr, acc.txns, acc.amounts, acc.timeline, months, rewards, problems)
+            if problems_only:  # (what follows finds no problem)
+                continue
             spend = _new(SpendSummary, (acc.total, acc.last12, acc.by_year, acc.visits, acc.first_visit, acc.last_visit))
+        elif problems_only:
+            continue
         else:
             points, spend = no_points, no_spend
         birthday = None
@@ -509,6 +516,10 @@ def _evaluate(mf: MemberFile, settings: RulesSettings, today: date, whole_first_
         )
 
     problems.sort(key=problem_order)
+    if problems_only:
+        return Evaluation(today=today, settings=settings, members={}, wallets=wallets, gift_cards={},
+                          course_cards={}, referrals=(), gift_card_reminders=(), course_card_reminders=(),
+                          problems=tuple(problems), names={}, birthdays={})
     return Evaluation(
         today=today,
         settings=settings,

@@ -79,7 +79,7 @@ class Split:
 
     def problems(self, mf: MemberFile, part: int, settings: RulesSettings, today: date) -> list[Problem]:
         ev = evaluate_part(self.member_file(mf, part), settings, today, first_day=self.first_day,
-                           all_ids=self.all_ids, global_warnings=part == 0)
+                           all_ids=self.all_ids, global_warnings=part == 0, problems_only=True)
         return list(ev.problems)
 
 
