@@ -259,3 +259,38 @@ def test_the_owned_sheets_read_ahead_is_done_before_the_fork(
     mf = book.read_member_file("CN")
     assert cuts[-1] is not None and alive_at_fork == [[]]  # forked, with no other thread running
     assert len(mf.txns) == 300 and book.read_owned_sheet("会员状态 Member status")[1][:2] == ["M0", "Gold"]
+
+
+def test_a_frozen_dataclass_travels_as_its_field_values_and_can_leave_some_out() -> None:
+    import pickle
+    from dataclasses import dataclass
+
+    from loyalsheet.packing import fields_reducer
+    from loyalsheet.parallel import _Pickler
+
+    @dataclass(frozen=True, slots=True)
+    class Point:
+        x: int
+        label: str
+        note: str = ""
+
+    globals()["Point"] = Point  # (pickle names the class by module and name)
+    Point.__qualname__ = "Point"
+
+    def without_note(_p: Point, values: list[Any]) -> None:
+        values[2] = ""
+
+    import io
+
+    buffer = io.BytesIO()
+    points = [Point(1, "a", "kept here only"), Point(2, "b")]
+    _Pickler(buffer, pickle.HIGHEST_PROTOCOL, {Point: fields_reducer(Point, without_note)}).dump(points)
+    back = pickle.loads(buffer.getvalue())
+    assert back == [Point(1, "a"), Point(2, "b")] and all(type(p) is Point for p in back)
+    with pytest.raises(TypeError):
+
+        @dataclass(frozen=True)
+        class Plain:
+            x: int
+
+        fields_reducer(Plain)
