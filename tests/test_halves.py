@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time as clock
 import zipfile
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -294,3 +295,22 @@ def test_a_frozen_dataclass_travels_as_its_field_values_and_can_leave_some_out()
             x: int
 
         fields_reducer(Plain)
+
+
+def test_halves_a_killed_read_left_behind_are_removed_by_the_next(
+    tmp_path: Path, cuts: list[Halves | None], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    temp = Path(tempfile.gettempdir())
+    stale, fresh = temp / "loyalsheet-halves-stale", temp / "loyalsheet-halves-fresh"
+    for folder in (stale, fresh):
+        folder.mkdir()
+        (folder / "second.xlsx").write_bytes(b"members' rows")
+    old = clock.time() - halves_module.STALE_SECONDS - 60
+    os.utime(stale, (old, old))
+    path = write_book(tmp_path / "m.xlsx", {
+        "Members": [["Member ID", "Name", "Joined"], ["M1", "A", "2025-01-01"]],
+        "Transactions": [["Date", "Member ID", "Type", "Amount"],
+                         *([f"2026-01-{1 + i % 28:02d}", "M1", "purchase", 10 + i] for i in range(300))],
+    })
+    assert len(read_member_file(path).txns) == 300 and cuts[-1] is not None
+    assert sorted(p.name for p in temp.iterdir()) == ["loyalsheet-halves-fresh"]  # (another read may be running)

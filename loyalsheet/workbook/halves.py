@@ -15,15 +15,19 @@ second process would cost more than it saves.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import shutil
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .writer import sheet_parts
 
+_PREFIX = "loyalsheet-halves-"
 MIN_BYTES = 48 * 1024 * 1024  # a sheet's XML below this size is read whole (about 150,000 rows)
 
 _SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData\b[^>]*?(/?)>")
@@ -71,10 +75,21 @@ def _row_starts(xml: bytes, tag: bytes, start: int, end: int) -> tuple[int, int]
         pos += len(tag)
 
 
+STALE_SECONDS = 6 * 3600  # a halves folder older than this was left by a read that was killed
+
+
 def _temp_folder() -> Path:
     """A private folder for the halves, in the temporary folder (``TMPDIR``): its pages stay in the
-    page cache, which the system can take back, and each half is deleted as soon as it is parsed."""
-    return Path(tempfile.mkdtemp(prefix="loyalsheet-"))
+    page cache, which the system can take back, and each half is deleted as soon as it is parsed.
+    Folders that a killed read left behind (they hold members' rows) are removed first."""
+    base = Path(tempfile.gettempdir())
+    me, now = getattr(os, "getuid", lambda: None)(), time.time()
+    for old in base.glob(f"{_PREFIX}*") if me is not None else ():
+        with contextlib.suppress(OSError):
+            st = old.lstat()
+            if old.is_dir() and not old.is_symlink() and st.st_uid == me and now - st.st_mtime > STALE_SECONDS:
+                shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=_PREFIX, dir=base))
 
 
 def _write_book(zf: zipfile.ZipFile, part: str, sheet_parts: set[str], out: Path, pieces: list[memoryview]) -> None:
