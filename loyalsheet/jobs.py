@@ -203,8 +203,16 @@ _CATEGORIES = [f.name for f in fields(Activity)].index("category_cents")  # (the
 _NO_CATEGORIES: Mapping[str, int] = MappingProxyType({})
 
 
+_DAYS = [i for i, f in enumerate(fields(Activity)) if f.name in ("first_visit", "last_visit")]
+_SAME_DAY: dict[date, date] = {}  # one object per day (in the worker): pickled once, then referred to
+
+
 def _lean_activity(_a: Activity, values: list[Any]) -> None:
     values[_CATEGORIES] = _NO_CATEGORIES
+    for i in _DAYS:
+        day = values[i]
+        if day is not None:
+            values[i] = _SAME_DAY.setdefault(day, day)
 
 
 _LEAN_SEGMENTS: dict[type, Callable[[Any], Any]] = {
