@@ -8,7 +8,6 @@ reads the managers' Approve column back. ``loyalsheet today`` is a thin command 
 
 from __future__ import annotations
 
-import gc
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from .campaigns import DayPlan, Held, History, apply_policy, candidates, slot_of
 from .campaigns.settings import QuietHours
+from .collector import paused
 from .compose import Composed, compose
 from .config import Config
 from .i18n import t
@@ -117,13 +117,8 @@ def prepare_day(config: Config, mf: MemberFile, today: date, now: datetime, *, l
     objects per member and no cycles, and with a million transactions in memory its full scans would
     cost more than the pass itself.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         return _prepare(config, mf, today, now, ledger, templates, ev, seg)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _prepare(config: Config, mf: MemberFile, today: date, now: datetime, ledger: Ledger | None, templates: Templates,

@@ -21,13 +21,13 @@ Pure: the ledger's view (:class:`History`), the time of day and the settings are
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from ..collector import paused
 from ..model import Channel, Member, OptOut
 from .candidates import Candidate
 from .settings import ChannelName, MessagingSettings, QuietHours
@@ -171,13 +171,8 @@ def apply_policy(
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    was_enabled = gc.isenabled()
-    gc.disable()  # many small objects and no cycles: the cyclic collector's full scans would double the time
-    try:
+    with paused():  # many small objects and no cycles: the cyclic collector's full scans would double the time
         return _apply(cands, members, messaging, now, today, zones, opt_outs, history, quiet_hours)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _apply(cands: Sequence[Candidate], members: Mapping[str, Member], messaging: MessagingSettings, now: datetime,

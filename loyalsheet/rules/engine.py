@@ -7,7 +7,6 @@ computing and ``Decimal`` in the results.
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -19,6 +18,7 @@ from itertools import islice, repeat
 from operator import attrgetter, le, lt
 from typing import NamedTuple, TypeVar
 
+from ..collector import paused
 from ..model import Birthday, Member, MemberFile, PaidWith, Problem, Severity, Txn, TxnType
 from .birthdays import BirthdayEntry, BirthdayResult, BirthdayRules, birthday_in_year, birthdays_in, check_birthday
 from .coursecards import CourseCardReminder, CourseCardState, course_card_reminders, course_card_states
@@ -353,13 +353,8 @@ def evaluate_part(mf: MemberFile, settings: RulesSettings, today: date, *, first
     (a lifetime tier for an unknown member) only when ``global_warnings``. ``problems_only``: only
     the problems are wanted (``check``), so no member's result is put together (its members, cards,
     reminders and birthdays are left empty)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         return _evaluate(mf, settings, today, first_day, all_ids, global_warnings, problems_only)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 _K = TypeVar("_K")
