@@ -314,3 +314,27 @@ def test_halves_a_killed_read_left_behind_are_removed_by_the_next(
     })
     assert len(read_member_file(path).txns) == 300 and cuts[-1] is not None
     assert sorted(p.name for p in temp.iterdir()) == ["loyalsheet-halves-fresh"]  # (another read may be running)
+
+
+@pytest.mark.libreoffice
+def test_a_book_saved_by_libreoffice_reads_the_same_in_halves(
+    tmp_path: Path, cuts: list[Halves | None], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import shutil
+    import subprocess
+    import uuid
+
+    from loyalsheet.demo import write_demo
+    from tests.helpers import soffice
+
+    write_demo(tmp_path / "shop", members=200, today=date(2026, 11, 22), with_mistakes=True)
+    out = tmp_path / "saved"
+    profile = Path("/tmp") / f"lo-profile-{uuid.uuid4().hex}"
+    try:  # LibreOffice writes its own XML: its own styles, shared strings and row attributes
+        subprocess.run([soffice(), f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+                        "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(tmp_path / "shop" / "members.xlsx")],
+                       check=True, capture_output=True, timeout=240)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    mf = _same(out / "members.xlsx", cuts, monkeypatch)
+    assert len(mf.txns) > 1000 and mf.problems
