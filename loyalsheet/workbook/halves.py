@@ -22,13 +22,24 @@ import shutil
 import tempfile
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from lxml import etree
+
+from ..errors import WorkbookError
+from .ooxml import PackageError
 from .writer import sheet_parts
 
 _PREFIX = "loyalsheet-halves-"
 MIN_BYTES = 48 * 1024 * 1024  # a sheet's XML below this size is read whole (about 150,000 rows)
+
+# What a readable book's odd package can raise here (a damaged or encrypted part, an unknown
+# compression, a strict-XML workbook, a full disk): the sheet is then read whole, where a real
+# problem is reported as usual. A bug in this module is not among them, and is not hidden.
+_CANNOT_CUT = (OSError, EOFError, KeyError, ValueError, RuntimeError, NotImplementedError, zipfile.BadZipFile,
+               zlib.error, PackageError, WorkbookError, etree.LxmlError)
 
 _SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData\b[^>]*?(/?)>")
 _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
@@ -118,7 +129,7 @@ def big_sheet_part(path: Path, title: str, min_bytes: int | None = None) -> str 
             if part is None or zf.getinfo(part).file_size < (MIN_BYTES if min_bytes is None else min_bytes):
                 return None
             return part
-    except Exception:
+    except _CANNOT_CUT:
         return None
 
 
@@ -126,8 +137,7 @@ def cut_sheet(path: Path, part: str, head_rows: int, first_share: float = 0.5) -
     """The sheet in zip part ``part`` of the book at ``path`` cut in two, the first half holding about
     ``first_share`` of its rows, and its first ``head_rows`` rows on their own (the second half
     leaves them out: calamine would fill every row between them and the cut); None when it is not
-    plain enough to cut safely. Raises nothing a readable book can cause: any trouble means
-    the sheet is read whole (where a real problem is then reported as usual)."""
+    plain enough to cut safely, or the package is odd (``_CANNOT_CUT``): the sheet is then read whole."""
     try:
         with zipfile.ZipFile(path) as zf:
             xml = zf.read(part)
@@ -140,7 +150,8 @@ def cut_sheet(path: Path, part: str, head_rows: int, first_share: float = 0.5) -
             if rows_end < rows_start:
                 return None
             tag = b"<" + prefix + b"row"
-            # the first head_rows rows hold the header (the reader looks for it there): both halves get them
+            # the first head_rows rows hold the header (the reader looks for it there): the head and the
+            # first half hold them
             pos = head_end = rows_start
             for _ in range(head_rows + 1):
                 head_end, _number = _row_starts(xml, tag, pos, rows_end)
@@ -169,5 +180,5 @@ def cut_sheet(path: Path, part: str, head_rows: int, first_share: float = 0.5) -
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
             return halves
-    except Exception:
+    except _CANNOT_CUT:
         return None

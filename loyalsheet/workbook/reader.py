@@ -779,11 +779,13 @@ class _Cutter:
         self._thread.start()
 
     def _run(self, path: Path, part: str, title: str) -> None:
+        import python_calamine
+
         halves = cut_sheet(path, part, _HEADER_SCAN_ROWS, _FIRST_SHARE)
         if halves is not None:
             try:
                 self.head = _head_rows(halves.head, title)
-            except Exception:  # the sheet is read whole, where what is wrong with it is reported
+            except (OSError, python_calamine.CalamineError):  # read whole, where what is wrong is reported
                 halves.remove()
                 halves = None
         self._halves = halves
