@@ -119,6 +119,16 @@ def test_a_hand_made_book_reads_the_same_in_halves(
     assert {p.row < halves.cut_row for p in mf.problems if p.sheet == "transactions"} == {True, False}
 
 
+def _one_member_book(path: Path, more: dict[str, list[list[Any]]] | None = None) -> Path:
+    """One member and 300 clean purchases (and ``more`` sheets)."""
+    return write_book(path, {
+        "Members": [["Member ID", "Name", "Joined"], ["M1", "A", "2025-01-01"]],
+        "Transactions": [["Date", "Member ID", "Type", "Amount"],
+                         *([f"2026-01-{1 + i % 28:02d}", "M1", "purchase", 10 + i] for i in range(300))],
+        **(more or {}),
+    })
+
+
 def test_a_worker_that_dies_leaves_the_second_half_to_this_process(
     tmp_path: Path, cuts: list[Halves | None], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -131,11 +141,7 @@ def test_a_worker_that_dies_leaves_the_second_half_to_this_process(
         return real(*args)
 
     monkeypatch.setattr(reader_module, "_read_second_half", dies_in_the_worker)
-    path = write_book(tmp_path / "m.xlsx", {
-        "Members": [["Member ID", "Name", "Joined"], ["M1", "A", "2025-01-01"]],
-        "Transactions": [["Date", "Member ID", "Type", "Amount"],
-                         *([f"2026-01-{1 + i % 28:02d}", "M1", "purchase", 10 + i] for i in range(300))],
-    })
+    path = _one_member_book(tmp_path / "m.xlsx")
     _same(path, cuts, monkeypatch)
 
 
@@ -169,11 +175,7 @@ def _without_row_numbers(source: Path, target: Path) -> None:
 def test_rows_that_do_not_say_their_number_are_read_whole(
     tmp_path: Path, cuts: list[Halves | None], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    made = write_book(tmp_path / "made.xlsx", {
-        "Members": [["Member ID", "Name", "Joined"], ["M1", "A", "2025-01-01"]],
-        "Transactions": [["Date", "Member ID", "Type", "Amount"],
-                         *([f"2026-01-{1 + i % 28:02d}", "M1", "purchase", 10 + i] for i in range(300))],
-    })
+    made = _one_member_book(tmp_path / "made.xlsx")
     path = tmp_path / "m.xlsx"
     _without_row_numbers(made, path)
     with zipfile.ZipFile(path) as zf:
@@ -234,10 +236,7 @@ def test_the_owned_sheets_read_ahead_is_done_before_the_fork(
     import loyalsheet.workbook.access as access_module
     from loyalsheet.workbook.access import FileBook
 
-    path = write_book(tmp_path / "m.xlsx", {
-        "Members": [["Member ID", "Name", "Joined"], ["M1", "A", "2025-01-01"]],
-        "Transactions": [["Date", "Member ID", "Type", "Amount"],
-                         *([f"2026-01-{1 + i % 28:02d}", "M1", "purchase", 10 + i] for i in range(300))],
+    path = _one_member_book(tmp_path / "m.xlsx", {
         "会员状态 Member status": [["Member ID", "Tier"], *([f"M{i}", "Gold"] for i in range(3000))],
     })
     alive_at_fork: list[list[str]] = []
@@ -307,11 +306,7 @@ def test_halves_a_killed_read_left_behind_are_removed_by_the_next(
         (folder / "second.xlsx").write_bytes(b"members' rows")
     old = clock.time() - halves_module.STALE_SECONDS - 60
     os.utime(stale, (old, old))
-    path = write_book(tmp_path / "m.xlsx", {
-        "Members": [["Member ID", "Name", "Joined"], ["M1", "A", "2025-01-01"]],
-        "Transactions": [["Date", "Member ID", "Type", "Amount"],
-                         *([f"2026-01-{1 + i % 28:02d}", "M1", "purchase", 10 + i] for i in range(300))],
-    })
+    path = _one_member_book(tmp_path / "m.xlsx")
     assert len(read_member_file(path).txns) == 300 and cuts[-1] is not None
     assert sorted(p.name for p in temp.iterdir()) == ["loyalsheet-halves-fresh"]  # (another read may be running)
 
