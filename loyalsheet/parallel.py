@@ -2,7 +2,7 @@
 
 A big member file is read once, into this process; its rows are then shared with a worker made by
 ``fork`` (copy-on-write: nothing is copied or serialised to start it). The worker computes and sends
-back its answer, pickled through a pipe, so answers should be small (problems, counts, rows of
+back its answer, pickled through a pipe (and unpickled here as it comes), so answers should be small (problems, counts, rows of
 plain values): unpickling a hundred thousand objects costs about what computing them does.
 
 Where fork is not available or not safe (Windows, macOS), not wanted (``LOYALSHEET_WORKERS=1`` switches it off, as does
@@ -15,14 +15,14 @@ from __future__ import annotations
 import contextlib
 import copyreg
 import gc
-import io
 import os
 import pickle
 import signal
 import sys
+from collections import deque
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import IO, Any, Generic, TypeVar
+from typing import IO, Any, Generic, Protocol, TypeVar
 
 from .collector import paused
 
@@ -57,22 +57,64 @@ _DISPATCH: dict[type, Callable[[Any], Any]] = {
 Reducers = Mapping[type, Callable[[Any], Any]]
 
 
+class _Writable(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
 class _Pickler(pickle.Pickler):
     """Pickles what answers hold, read-only mappings included; ``reducers`` say how to send some types
     (as :data:`copyreg.dispatch_table` does): leaner, or faster than pickle's own way."""
 
-    def __init__(self, file: IO[bytes], protocol: int, reducers: Reducers | None = None) -> None:
+    def __init__(self, file: _Writable, protocol: int, reducers: Reducers | None = None) -> None:
         super().__init__(file, protocol=protocol)
         self.dispatch_table = {**_DISPATCH, **reducers} if reducers else _DISPATCH
 
 
-def _loads_quietly(data: bytes) -> Any:
+def _load_quietly(file: IO[bytes]) -> Any:
     """Unpickle an answer with the cyclic collector paused: an answer of a hundred thousand objects
     would otherwise set off full collections, each walking every row read (seconds, for nothing: an
     answer makes no cycles). What it made then joins the oldest generation, unscanned until the next
     full collection, as the reader leaves what it made."""
     with paused():
-        return pickle.loads(data)
+        return pickle.load(file)
+
+
+class _Outbox:
+    """Where the worker pickles its answer (the pickler writes it frame by frame): each frame goes into
+    the pipe at once when the pipe has room, which it has while this process reads it, so the answer
+    is unpickled there while it is still being pickled here; when that process is still busy, frames
+    wait here instead, and the pickling goes on. :meth:`finish` sends what waits."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._waiting: deque[memoryview] = deque()
+        os.set_blocking(fd, False)
+        import fcntl  # (Unix only: workers fork on Linux only)
+
+        with contextlib.suppress(OSError):  # a bigger pipe where Linux allows (its default is 64 KB)
+            fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+
+    def write(self, data: bytes, /) -> int:
+        self._waiting.append(memoryview(bytes(data)))  # (the pickler may reuse what it lends)
+        self._send()
+        return len(data)
+
+    def _send(self) -> None:
+        waiting = self._waiting
+        while waiting:
+            try:
+                sent = os.write(self._fd, waiting[0])
+            except BlockingIOError:
+                return
+            if sent == len(waiting[0]):
+                waiting.popleft()
+            else:
+                waiting[0] = waiting[0][sent:]
+
+    def finish(self) -> None:
+        os.set_blocking(self._fd, True)
+        self._send()
+        os.close(self._fd)
 
 
 class Forked(Generic[T]):
@@ -127,10 +169,10 @@ class Forked(Generic[T]):
                 os.close(read_fd)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the worker at once, quietly
                 gc.disable()
-                buffer = io.BytesIO()  # pickled whole first: this process may still be busy, not reading yet
-                _Pickler(buffer, pickle.HIGHEST_PROTOCOL, self._reducers).dump(self._fn(*self._args))
-                with os.fdopen(write_fd, "wb") as out:
-                    out.write(buffer.getbuffer())
+                value = self._fn(*self._args)
+                outbox = _Outbox(write_fd)
+                _Pickler(outbox, pickle.HIGHEST_PROTOCOL, self._reducers).dump(value)
+                outbox.finish()
                 code = 0
             except BaseException:  # raised in the worker: the parent computes it again, and raises it there
                 pass
@@ -148,10 +190,13 @@ class Forked(Generic[T]):
         if self._pid is not None and self._read_fd is not None:
             with os.fdopen(self._read_fd, "rb") as pipe:
                 self._read_fd = None
-                data = pipe.read()
+                try:  # (unpickled as it arrives: while the worker is still pickling the rest)
+                    value: T = _load_quietly(pipe)
+                    whole = True
+                except (EOFError, pickle.UnpicklingError):  # the worker stopped before its answer was whole
+                    whole = False
             self._reap()
-            if data:
-                value: T = _loads_quietly(data)
+            if whole:  # (a pickle that ends is whole: its last opcode comes last)
                 self._value, self._done = value, True
                 return value
         # No worker, or it failed (raised, was killed, ran out of memory): do the work here. The work is

@@ -4,6 +4,7 @@ finds exactly the problems of the whole file, in the same order."""
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -60,6 +61,31 @@ def test_a_worker_that_dies_or_cannot_send_its_answer_leaves_the_work_to_this_pr
         assert worker.result() == 7
     with Forked(_unpicklable) as other:
         assert callable(other.result())
+
+
+class _DiesWhenSent:
+    """Kills the worker as its answer is being sent: after the frames before it went into the pipe."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        os._exit(9)
+
+
+def _big_then(last: object) -> list[object]:
+    return [*range(200_000), last]  # (a megabyte and more of frames before the last item)
+
+
+def test_an_answer_cut_off_midway_is_worked_out_here_again() -> None:
+    for last in (_DiesWhenSent(), _unpicklable()):
+        with Forked(_big_then, last) as worker:
+            assert worker.forked
+            answer = worker.result()
+        assert answer[:-1] == list(range(200_000)) and answer[-1] is last
+
+
+def test_a_big_answer_arrives_whole_when_this_process_is_busy_meanwhile() -> None:
+    with Forked(_big_then, "end") as worker:
+        time.sleep(0.3)  # the worker's frames wait for the pipe
+        assert worker.result() == [*range(200_000), "end"]
 
 
 def test_workers_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
