@@ -70,22 +70,28 @@ class _DiesWhenSent:
         os._exit(9)
 
 
-def _big_then(last: object) -> list[object]:
-    return [*range(200_000), last]  # (a megabyte and more of frames before the last item)
+BIG = range(600_000)  # (2.6 MB of frames: more than the pipe holds, 1 MB at most)
+
+
+def _big_then(last: object) -> tuple[int, list[object]]:
+    return os.getpid(), [*BIG, last]  # (who worked it out, and an answer whose last item comes after the frames)
 
 
 def test_an_answer_cut_off_midway_is_worked_out_here_again() -> None:
     for last in (_DiesWhenSent(), _unpicklable()):
         with Forked(_big_then, last) as worker:
             assert worker.forked
-            answer = worker.result()
-        assert answer[:-1] == list(range(200_000)) and answer[-1] is last
+            pid, answer = worker.result()
+        assert pid == os.getpid()  # worked out here
+        assert answer[:-1] == list(BIG) and answer[-1] is last
 
 
 def test_a_big_answer_arrives_whole_when_this_process_is_busy_meanwhile() -> None:
     with Forked(_big_then, "end") as worker:
-        time.sleep(0.3)  # the worker's frames wait for the pipe
-        assert worker.result() == [*range(200_000), "end"]
+        time.sleep(0.3)  # the pipe fills up: the worker's frames wait in the worker
+        pid, answer = worker.result()
+    assert pid != os.getpid()  # sent by the worker, not worked out again here
+    assert answer == [*BIG, "end"]
 
 
 def test_workers_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
