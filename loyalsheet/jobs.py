@@ -173,9 +173,10 @@ class _Segmented:
 def _segments_for_refresh(mf: MemberFile, config: Config, today: date,
                           previous_status: Callable[[], Sequence[Sequence[CellValue]]]) -> _Segmented:
     """The worker's share of a refresh. It reads the Member status the last refresh wrote itself (only
-    the moves need it): read beside the member file, its 76 MB of XML for 100,000 members slowed that
-    read by 2-3 s, while here it fills the time this worker would wait for the rules pass. Where each
-    member stood is kept, the sheet's rows are let go before the segments are computed."""
+    the moves need it): read beside the member file, its 76 MB of XML for 100,000 members took CPU from
+    a read that already keeps both cores busy, while here it fills the time this worker would wait for
+    the rules pass. Where each member stood is kept, the sheet's rows are let go before the segments
+    are computed."""
     standing = previous_standing(previous_status())
     errors, _ = counts(validate(mf, Context(today=today, stores=config.store_names)))
     seg = _segment_without_gc(mf, config, today)

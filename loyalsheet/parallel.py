@@ -2,8 +2,9 @@
 
 A big member file is read once, into this process; its rows are then shared with a worker made by
 ``fork`` (copy-on-write: nothing is copied or serialised to start it). The worker computes and sends
-back its answer, pickled through a pipe (and unpickled here as it comes), so answers should be small (problems, counts, rows of
-plain values): unpickling a hundred thousand objects costs about what computing them does.
+back its answer, pickled through a pipe and unpickled here as it comes, so answers should be small
+(problems, counts, rows of plain values): unpickling a hundred thousand objects costs about what
+computing them does.
 
 Where fork is not available or not safe (Windows, macOS), not wanted (``LOYALSHEET_WORKERS=1`` switches it off, as does
 a machine with one core), or fails, or when the worker raises or dies, the work is done in this
