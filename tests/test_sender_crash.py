@@ -84,7 +84,9 @@ def test_sigkill_at_random_moments_then_every_message_exactly_once(tmp_path: Pat
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     killed_in_flight = 0
     started = time.monotonic()
-    with twilio_server(delay=0.02) as tw, smtp_server(delay=0.02) as sink:
+    # Each answer waits 50 ms, so the 60 messages take over 3 s to send: more than the ten rounds' sleeps
+    # add up to (2.1 s), so every round is still sending when it is killed, however fast the machine.
+    with twilio_server(delay=0.05) as tw, smtp_server(delay=0.05) as sink:
         cmd = [sys.executable, __file__, str(ledger_path), tw.base_url, str(sink.port), tw.account_sid, tw.auth_token]
         for _ in range(ROUNDS):
             proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
