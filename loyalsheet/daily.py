@@ -124,7 +124,8 @@ def prepare_day(config: Config, mf: MemberFile, today: date, now: datetime, *, l
 def _prepare(config: Config, mf: MemberFile, today: date, now: datetime, ledger: Ledger | None, templates: Templates,
              ev: Evaluation | None, seg: SegmentResult | None) -> DayRun:
     ev = ev if ev is not None else evaluate(mf, config, today)
-    seg = seg if seg is not None else segment(mf.members, mf.txns, config.segments, today)
+    seg = seg if seg is not None else segment(mf.members, mf.txns, config.segments, today,
+                                              include_gift_card=config.tiers.spend.include_gift_card)
     cands = candidates(mf, ev, seg, config.campaigns, config.messaging, today)
     members: dict[str, Member] = {}
     for m in mf.members:

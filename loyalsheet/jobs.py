@@ -157,7 +157,8 @@ def _segment_without_gc(mf: MemberFile, config: Config, today: date) -> SegmentR
     """The segments pass with the cyclic garbage collector paused: it builds a million small objects and
     no cycles, and the collector's repeated scans of them would cost about a quarter of the time."""
     with paused():
-        return segment(mf.members, mf.txns, config.segments, today)
+        return segment(mf.members, mf.txns, config.segments, today,
+                       include_gift_card=config.tiers.spend.include_gift_card)
 
 
 @dataclass(frozen=True)

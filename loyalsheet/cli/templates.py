@@ -44,7 +44,8 @@ def templates(app: App, action: str, directory: Path | None, members: int, as_js
         write_demo(Path(tmp), members=members, today=today, stores=(app.store or config.default_store.name,))
         mf = read_member_file(Path(tmp) / "members.xlsx", region="CN")
     ev = evaluate(mf, config, today)
-    seg = segment(mf.members, mf.txns, config.segments, today)
+    seg = segment(mf.members, mf.txns, config.segments, today,
+                  include_gift_card=config.tiers.spend.include_gift_card)
     result = check_templates(tpl, config, mf, ev, seg, today)
     dirs = ", ".join(str(d) for d in tpl.directories)
     if as_json:

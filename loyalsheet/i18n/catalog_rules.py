@@ -252,6 +252,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "birthday {day}: gift budget {percent}% of {year} spend {spend} = {budget}",
         "zh": "生日 {day}：礼品预算为 {year} 年消费 {spend} 的 {percent}% = {budget}",
     },
+    "why.birthday_day": {"en": "birthday {day}", "zh": "生日 {day}"},
+    "why.birthday_day_lunar": {"en": "birthday {day} (lunar {month}-{mday})", "zh": "生日 {day}（农历{month}月{mday}日）"},
+    "why.birthday_household": {
+        "en": "{when}: gift budget {percent}% of the household's {year} spend {spend} ({members}) = {budget}",
+        "zh": "{when}：礼品预算为全家（{members}）{year} 年消费 {spend} 的 {percent}% = {budget}",
+    },
+    "why.birthday_family": {
+        "en": "{when}: a greeting; the gift budget is the household's, on card holder {holder}",
+        "zh": "{when}：发送生日祝福；礼品预算按全家计算，在主卡 {holder} 名下",
+    },
     "why.birthday_budget_lunar": {
         "en": "birthday {day} (lunar {month}-{mday}): gift budget {percent}% of {year} spend {spend} = {budget}",
         "zh": "生日 {day}（农历{month}月{mday}日）：礼品预算为 {year} 年消费 {spend} 的 {percent}% = {budget}",

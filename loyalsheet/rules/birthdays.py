@@ -13,7 +13,7 @@ the lunar year that starts in (late January or February of) solar year Y is "lun
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -129,20 +129,34 @@ class BudgetRule:
         return budget if self.high is None else min(budget, self.high)
 
 
-def budget_reason(b: Birthday, day: date, year: int, spend: Decimal, rate: Decimal, budget: Decimal) -> Reason:
-    """Rendered: birthday 2026-09-25 (lunar 8-15): 0.5% of 2025 spend 12,000 = 60."""
-    return Reason(
-        "why.birthday_budget_lunar" if b.lunar else "why.birthday_budget",
-        {
-            "day": day,
-            "month": b.month,
-            "mday": b.day,
-            "year": str(year),
-            "spend": spend,
-            "percent": (rate * 100).normalize(),
-            "budget": budget,
-        },
-    )
+def budget_reason(b: Birthday, day: date, year: int, spend: Decimal, rate: Decimal, budget: Decimal,
+                  holder: str | None = None, household: tuple[str, ...] = ()) -> Reason:
+    """Rendered: birthday 2026-09-25 (lunar 8-15): 0.5% of 2025 spend 12,000 = 60. A family card's
+    household: the holder's budget counts everyone's spend; a family member's is the holder's."""
+    params = {
+        "day": day,
+        "month": b.month,
+        "mday": b.day,
+        "year": str(year),
+        "spend": spend,
+        "percent": (rate * 100).normalize(),
+        "budget": budget,
+    }
+    if holder is None and not household:
+        return Reason("why.birthday_budget_lunar" if b.lunar else "why.birthday_budget", params)
+    when = Reason("why.birthday_day_lunar" if b.lunar else "why.birthday_day", params)
+    if holder is not None:
+        return Reason("why.birthday_family", {"when": when, "holder": holder})
+    return Reason("why.birthday_household", {**params, "when": when, "members": ", ".join(household)})
+
+
+def household_spend(year: int, holder: str | None, spend_by_year: Sequence[Mapping[int, int]]) -> int:
+    """The spend (cents) of ``year`` a birthday budget counts: a household is one unit, so a card
+    holder's counts everyone on the card (``spend_by_year``: the holder's then each family member's),
+    and a family member (``holder`` set) has none of their own: it is in the holder's."""
+    if holder is not None:
+        return 0
+    return sum(by_year.get(year, 0) for by_year in spend_by_year)
 
 
 _new = tuple.__new__
@@ -160,10 +174,13 @@ class BirthdayResult(NamedTuple):
     budget_year: int  # the calendar year whose spend the budget comes from (year of ``next`` - 1)
     budget_spend: Decimal
     rate: Decimal
+    holder: str | None = None  # a family member: the card holder whose household budget counts their spend
+    household: tuple[str, ...] = ()  # a card holder with family: everyone whose spend the budget counts
 
     @property
     def why(self) -> Reason:
-        return budget_reason(self.birthday, self.next, self.budget_year, self.budget_spend, self.rate, self.budget)
+        return budget_reason(self.birthday, self.next, self.budget_year, self.budget_spend, self.rate, self.budget,
+                             self.holder, self.household)
 
 
 class BirthdayRules:
@@ -175,8 +192,10 @@ class BirthdayRules:
         self.budget = BudgetRule(settings)
         self._next: dict[tuple[int, int, bool], tuple[date, int]] = {}
 
-    def result(self, b: Birthday, spend_by_year: Mapping[int, int]) -> BirthdayResult:
-        """``b``'s next birthday from today, the age, and the budget from the spend (cents by year) before it."""
+    def result(self, b: Birthday, spend_by_year: Mapping[int, int], holder: str | None = None,
+               household: tuple[str, ...] = (), family_by_year: Sequence[Mapping[int, int]] = ()) -> BirthdayResult:
+        """``b``'s next birthday from today, the age, and the budget from the spend (cents by year) before it:
+        a card holder's counts ``family_by_year`` too (``household``: who), a family member's (``holder``) none."""
         key = (b.month, b.day, b.lunar)
         found = self._next.get(key)
         if found is None:
@@ -188,11 +207,17 @@ class BirthdayRules:
             age = turning if nxt == self.today else turning - 1  # the birthday before the next one
             if age < 0:
                 age = None
-        spend = spend_by_year.get(nxt.year - 1, 0)
-        # (positional, in field order: birthday, next, year, age, turning, budget, budget_year, budget_spend, rate)
+        if holder is None and not family_by_year:
+            spend = spend_by_year.get(nxt.year - 1, 0)
+            budget = self.budget.of(spend)
+        else:
+            spend = household_spend(nxt.year - 1, holder, (spend_by_year, *family_by_year))
+            budget = 0 if holder is not None else self.budget.of(spend)
+        # (positional, in field order: birthday, next, year, age, turning, budget, budget_year, budget_spend, rate,
+        # holder, household)
         return _new(
             BirthdayResult,
-            (b, nxt, year, age, turning, money(self.budget.of(spend)), nxt.year - 1, money(spend), self.budget.rate),
+            (b, nxt, year, age, turning, money(budget), nxt.year - 1, money(spend), self.budget.rate, holder, household),
         )
 
 
@@ -209,7 +234,10 @@ class BirthdayEntry:
     budget_year: int
     budget_spend: Decimal
     rate: Decimal
+    holder: str | None = None
+    household: tuple[str, ...] = ()
 
     @property
     def why(self) -> Reason:
-        return budget_reason(self.birthday, self.day, self.budget_year, self.budget_spend, self.rate, self.budget)
+        return budget_reason(self.birthday, self.day, self.budget_year, self.budget_spend, self.rate, self.budget,
+                             self.holder, self.household)

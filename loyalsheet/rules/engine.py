@@ -20,7 +20,15 @@ from typing import NamedTuple, TypeVar
 
 from ..collector import paused
 from ..model import Birthday, Member, MemberFile, PaidWith, Problem, Severity, Txn, TxnType
-from .birthdays import BirthdayEntry, BirthdayResult, BirthdayRules, birthday_in_year, birthdays_in, check_birthday
+from .birthdays import (
+    BirthdayEntry,
+    BirthdayResult,
+    BirthdayRules,
+    birthday_in_year,
+    birthdays_in,
+    check_birthday,
+    household_spend,
+)
 from .coursecards import CourseCardReminder, CourseCardState, course_card_reminders, course_card_states
 from .explain import Reason
 from .giftcards import GiftCardReminder, GiftCardState, gift_card_states, lapsing_gift_cards
@@ -177,7 +185,7 @@ class _Acc:
         self.moves: list[Movement] = []
         self.spend: list[tuple[date, int]] = []  # (day, +/- cents) of purchases and refunds counted as spend
         self.by_year: dict[int, int] = {}  # spend by calendar year
-        self.first_purchase: tuple[date, int] | None = None
+        self.first_purchase: tuple[date, int] | None = None  # the first not paid with a gift card
         self.total = 0  # spend, all time
         self.gross = 0  # purchases counted as spend, before refunds
         self.last12 = 0  # spend in the 12 months up to today
@@ -265,9 +273,9 @@ def _accumulate(
         elif t.paid_with is _GC and t.gift_card and (typ is _PURCHASE or typ is _REFUND or typ is _FEE):
             gift_uses.setdefault(t.gift_card, []).append(t)
         if typ is _PURCHASE:
-            if first_purchase is None:
-                first_purchase = (d, c)
             pw = t.paid_with
+            if first_purchase is None and pw is not _GC:  # (referrals: the member's own money, not a gift card)
+                first_purchase = (d, c)
             if pw is not _GC or include_gift_card:
                 spend.append((d, c))
                 total += c
@@ -482,7 +490,12 @@ def _evaluate(mf: MemberFile, settings: RulesSettings, today: date, whole_first_
             points, spend = no_points, no_spend
         birthday = None
         if b is not None:
-            birthday = br.result(b, acc.by_year)
+            on_card, fam = holder_of.get(mid), family_of.get(mid, ())
+            if on_card is None and not fam:
+                birthday = br.result(b, acc.by_year)
+            else:  # a household is one unit: the holder's budget counts everyone on the card
+                birthday = br.result(b, acc.by_year, on_card, (mid, *fam) if fam else (),
+                                     [accs[x].by_year for x in fam])
             valid_birthdays[mid] = b
         bound_to = holder_of.get(mid)
         discount = own_discount[tier.rank]
@@ -540,9 +553,14 @@ def birthdays_in_month(ev: Evaluation, year: int, month: int) -> tuple[BirthdayE
     """
     br = BirthdayRules(ev.settings.birthdays, ev.today)
     out: list[BirthdayEntry] = []
+    members = ev.members
     for mid, b in ev.birthdays.items():
+        r = members[mid]
+        household = (mid, *r.family) if r.family else ()
         for d, year_of in birthdays_in(b, year, month, br.mar1):
-            spend = ev.members[mid].spend.by_year_cents.get(d.year - 1, 0)
+            spend = household_spend(d.year - 1, r.family_holder,
+                                    [members[x].spend.by_year_cents for x in (household or (mid,))])
+            budget = 0 if r.family_holder is not None else br.budget.of(spend)
             out.append(
                 BirthdayEntry(
                     member_id=mid,
@@ -550,10 +568,12 @@ def birthdays_in_month(ev: Evaluation, year: int, month: int) -> tuple[BirthdayE
                     birthday=b,
                     day=d,
                     turning=None if b.year is None else year_of - b.year,
-                    budget=money(br.budget.of(spend)),
+                    budget=money(budget),
                     budget_year=d.year - 1,
                     budget_spend=money(spend),
                     rate=br.budget.rate,
+                    holder=r.family_holder,
+                    household=household,
                 )
             )
     return tuple(sorted(out, key=lambda e: (e.day, e.member_id)))

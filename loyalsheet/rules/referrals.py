@@ -1,6 +1,8 @@
 """Referrals: a referred member's first purchase decides, once, whether the referrer is rewarded.
 
-When the first purchase (the earliest purchase row up to the evaluation day) reaches
+When the first purchase the referred member paid with their own money (the earliest purchase row up
+to the evaluation day not paid with a friends-and-family gift card: a purchase paid with the
+referrer's gift card is the referrer's money, so it neither rewards nor counts as first) reaches
 ``referrals.min_first_purchase``, the referrer earns ``referrals.points`` points (a lot earned that
 day) or ``referrals.stored_value`` (into the referrer's wallet that day). Only the first purchase
 counts, so each referred member rewards at most once. A 'Referred by' that names no member, or the

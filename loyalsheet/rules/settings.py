@@ -278,7 +278,8 @@ class CourseCardSettings(_Strict):
 class ReferralSettings(_Strict):
     enabled: bool = Field(True, description="Reward members who bring in new members")
     min_first_purchase: Decimal = Field(
-        Decimal(300), ge=0, description="The referred member's first purchase must reach this much"
+        Decimal(300), ge=0, description="The referred member's first purchase paid with their own money (not a gift card) "
+        "must reach this much"
     )
     reward: Literal["points", "stored_value"] = Field(
         "points", description="What the referrer earns, once per referred member"

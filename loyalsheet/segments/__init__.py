@@ -145,11 +145,15 @@ _QUADRANT, _STAGE, _MAIN_CATEGORY, _AGE_BAND, _GENDER, _GONE_QUIET, _WHALE = map
     attrgetter, ("quadrant", "stage", "main_category", "age_band", "gender", "gone_quiet", "whale"))
 
 
-def segment(members: Sequence[Member], txns: Sequence[Txn], settings: SegmentSettings, today: date) -> SegmentResult:
-    """Every member's segments as of ``today``; transactions dated after ``today`` are ignored."""
+def segment(members: Sequence[Member], txns: Sequence[Txn], settings: SegmentSettings, today: date, *,
+            include_gift_card: bool = True) -> SegmentResult:
+    """Every member's segments as of ``today``; transactions dated after ``today`` are ignored.
+
+    ``include_gift_card`` is config's ``tiers.spend.include_gift_card``: whether purchases paid with a
+    gift card are the member's spend (pass it, so spend here is the rules' spend; see ``facts``)."""
     months = settings.window_months
     window = Window.of(today, months)
-    acts = activities(members, txns, today, window)
+    acts = activities(members, txns, today, window, include_gift_card=include_gift_card)
     q_th = thresholds(acts, settings.quadrants)
     rfms, cuts = score_all(acts, settings.rfm, months)
     valued = valued_judge(acts, settings.quiet, months)

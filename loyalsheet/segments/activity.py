@@ -7,7 +7,9 @@ What counts:
   adjustments are not visits.
 - **Spend** is purchases minus refunds (a refund's amount is taken as positive and subtracted).
   Top-ups, annual fees, redemptions and sessions are not spend: the money was counted when it was
-  spent on a purchase, whatever it was paid with.
+  spent on a purchase. Purchases and refunds paid with a friends-and-family gift card count only
+  with ``include_gift_card`` (config's ``tiers.spend.include_gift_card``), as in the rules' spend, so
+  a member's spend is one figure everywhere (a gift-card purchase is still a visit).
 - Only transactions dated on or before ``today`` count; transactions of members not in the member
   list are skipped (validation reports them).
 - The **window** is the ``window_months`` months up to ``today``: days after the same day
@@ -32,11 +34,12 @@ from itertools import pairwise
 from operator import attrgetter
 from types import MappingProxyType
 
-from ..model import Member, Txn, TxnType
+from ..model import Member, PaidWith, Txn, TxnType
 from ..rules.days import add_months
 from ..rules.money import cents, money
 
-_MEMBER, _TYPE, _DAY, _AMOUNT, _CATEGORY = map(attrgetter, ("member_id", "type", "day", "amount", "category"))
+_MEMBER, _TYPE, _DAY, _AMOUNT, _CATEGORY, _PAID = map(
+    attrgetter, ("member_id", "type", "day", "amount", "category", "paid_with"))
 UNCATEGORISED = ""  # the key, in ``Activity.categories``, of spend typed without a category
 
 
@@ -118,7 +121,8 @@ def _median_gap(days: list[int]) -> int | None:
     return (gaps[h - 1] + gaps[h] + 1) // 2
 
 
-def activities(members: Sequence[Member], txns: Sequence[Txn], today: date, window: Window) -> tuple[Activity, ...]:
+def activities(members: Sequence[Member], txns: Sequence[Txn], today: date, window: Window, *,
+               include_gift_card: bool = True) -> tuple[Activity, ...]:
     """Every member's ``Activity`` as of ``today``, in the order of ``members``.
 
     One pass over ``txns`` (in any order): visit days go to a list per member, cents to running sums.
@@ -140,8 +144,9 @@ def activities(members: Sequence[Member], txns: Sequence[Txn], today: date, wind
 
     # The fields the pass needs are fetched (and the member looked up) in C, not by the loop's bytecode.
     where = map(index.get, map(_MEMBER, txns))
-    columns = (map(_TYPE, txns), map(_DAY, txns), map(_AMOUNT, txns), map(_CATEGORY, txns))
-    for i, typ, d, a, category in zip(where, *columns, strict=True):
+    columns = (map(_TYPE, txns), map(_DAY, txns), map(_AMOUNT, txns), map(_CATEGORY, txns), map(_PAID, txns))
+    gift_card = PaidWith.GIFT_CARD
+    for i, typ, d, a, category, pw in zip(where, *columns, strict=True):
         if i is None or d > today:
             continue
         if typ is purchase or typ is session:
@@ -157,7 +162,7 @@ def activities(members: Sequence[Member], txns: Sequence[Txn], today: date, wind
             o = d.toordinal()
         else:
             continue
-        if a is None:
+        if a is None or (pw is gift_card and not include_gift_card):
             continue
         c = cache.get(a)
         if c is None:
