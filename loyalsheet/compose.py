@@ -72,7 +72,7 @@ def context(c: Candidate, member: Member | None, result: MemberResult | None, la
         "points": result.points.balance if result is not None else 0,
     }
     for key, value in c.data.items():
-        if key == "rewards":
+        if key in ("rewards", "rewards_expiring"):
             value = [{"name": en if lang == "en" else zh, "points": pts} for zh, en, pts in value]
         elif key == "festival":
             value = c.data.get("festival_en", value) if lang == "en" else value

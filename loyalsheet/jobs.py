@@ -273,7 +273,7 @@ def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry
     with Forked(_segments_for_refresh, mf, config, today, partial(book.read_owned_sheet, sheet_title(STATUS)),
                 reducers=_LEAN_SEGMENTS) as segments:
         ev = evaluate(mf, config, today)
-        early = ahead(mf, today)  # (while the worker finishes)
+        early = ahead(mf, today, config.tiers.spend.include_gift_card)  # (while the worker finishes)
         segmented = segments.result()
     errors, seg = segmented.errors, segmented.seg
     plan = build_refresh(

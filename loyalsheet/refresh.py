@@ -31,8 +31,9 @@ from typing import Any, ParamSpec, TypeVar
 
 from .collector import paused
 from .config import Config
+from .facts import Facts, MemberFacts
 from .i18n import t
-from .model import CallNote, Member, MemberFile, Txn, TxnType
+from .model import CallNote, Member, MemberFile, PaidWith, Txn, TxnType
 from .rules import Evaluation, explain
 from .rules.explain import ReasonTexts
 from .segments import Aspect, Move, Quadrant, RfmGroup, SegmentResult, Stage, Standing, label, moves
@@ -274,19 +275,18 @@ def _status_rows(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str) 
         ms = segments.get(member_id)
         if r is None or ms is None:
             continue
+        f = MemberFacts(r, ms)  # every figure below is the member's one fact (see facts.py)
         tier = r.tier
         tier_reason = reasons.get(id(tier))
         if tier_reason is None:
-            tier_reason = reasons[id(tier)] = explain(tier.why, lang)
-        p = r.points
-        birthday = r.birthday.next if r.birthday is not None else None
-        a = ms.activity
+            tier_reason = reasons[id(tier)] = explain(f.tier_why, lang)
+        birthday = f.birthday_next
         rfm = ms.rfm
         rows.append([
-            member_id, m.name, tier.tier_zh if zh else tier.tier, tier_reason, p.balance,
-            p.next_expiry, p.next_expiry_points or None, r.wallet.balance if r.wallet is not None else None,
+            member_id, m.name, f.tier_zh if zh else f.tier, tier_reason, f.points,
+            f.next_expiry, f.next_expiry_points or None, f.stored_value,
             quadrants[ms.quadrant], rfm.code if rfm else "", groups[rfm.group] if rfm else "",
-            stages[ms.stage], stage_reason(ms.stage_reason), a.last_visit, a.visits, a.spend,
+            stages[ms.stage], stage_reason(ms.stage_reason), f.last_visit, f.visits_window, f.spend_window,
             yes if ms.gone_quiet else "", yes if ms.whale else "",
             birthday if birthday is not None and (birthday.year, birthday.month) == next_month else None,
         ])
@@ -295,9 +295,11 @@ def _status_rows(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str) 
 
 @dataclass
 class _Call:
-    member: Member
+    member: Member  # the household's card holder (the member, when on no family card)
     value: Decimal
-    reasons: list[tuple[int, str, Any]]  # (priority, kind, what to say: see _reason_text)
+    reasons: list[tuple[int, str, Any, Member | None]]  # (priority, kind, what to say: see _reason_text, who
+    #                                                   in the household it is about when not the holder)
+    household: set[str]
 
 
 def _last_calls(notes: Iterable[CallNote | CallOutcome]) -> dict[str, CallNote | CallOutcome]:
@@ -338,8 +340,8 @@ def _reason_text(kind: str, what: Any, lang: str) -> str:
     if kind == "followup":
         days, first, due = what
         return t("calls.followup", lang, days=days, first=first.isoformat(), due=due.isoformat())
-    if kind == "points":
-        return t("calls.points", lang, points=f"{what.expiring_soon:,}", until=what.expiring_soon_until.isoformat())
+    if kind == "points":  # (an Expiring fact: the real day, as the card and the message say)
+        return t("calls.points", lang, points=f"{what.points:,}", day=what.expires.isoformat())
     if kind == "birthday":
         return t("calls.birthday", lang, day=what.next.isoformat(), budget=f"{what.budget:,}")
     if kind == "gift_card":
@@ -348,7 +350,7 @@ def _reason_text(kind: str, what: Any, lang: str) -> str:
     return t("calls.event", lang, title=what.title, day=what.day.isoformat())
 
 
-_MEMBER, _TYPE, _DAY, _AMOUNT = map(attrgetter, ("member_id", "type", "day", "amount"))
+_MEMBER, _TYPE, _DAY, _AMOUNT, _PAID = map(attrgetter, ("member_id", "type", "day", "amount", "paid_with"))
 
 
 def _in_date_order(days: Sequence[date]) -> bool:
@@ -395,9 +397,11 @@ class Ahead:
     monthly: list[tuple[Decimal, int]]
 
 
-def ahead(mf: MemberFile, today: date) -> Ahead:
-    """:class:`Ahead` for the whole book ``mf`` as of ``today``."""
-    return Ahead(mf.txns, _first_purchases(mf.txns, today), _monthly(mf.txns, _months(today), today))
+def ahead(mf: MemberFile, today: date, include_gift_card: bool) -> Ahead:
+    """:class:`Ahead` for the whole book ``mf`` as of ``today`` (``include_gift_card``: config's
+    ``tiers.spend.include_gift_card``, whether purchases paid with a gift card are spend)."""
+    return Ahead(mf.txns, _first_purchases(mf.txns, today),
+                 _monthly(mf.txns, _months(today), today, include_gift_card))
 
 
 def _call_rows(
@@ -414,21 +418,30 @@ def _call_rows(
     members = {m.member_id: m for m in mf.members}
     by_id = seg.by_id
     results = ev.members
+    facts = Facts(ev, seg)
 
     def add(member_id: str, priority: int, kind: str, what: Any) -> None:
-        call = calls.get(member_id)
+        """A reason to call ``member_id``: a household is called once, at its card holder's row."""
+        m = members.get(member_id)
+        ms = by_id.get(member_id)
+        if m is None or ms is None:
+            return
+        r = results.get(member_id)
+        holder_id = r.family_holder if r is not None and r.family_holder in members else None
+        home = holder_id or member_id
+        call = calls.get(home)
         if call is None:
-            m = members.get(member_id)
-            ms = by_id.get(member_id)
-            if m is None or ms is None:
-                return
-            call = calls[member_id] = _Call(m, ms.activity.lifetime_spend, [])
-        call.reasons.append((priority, kind, what))
+            call = calls[home] = _Call(members[home], Decimal(0), [], set())
+        if member_id not in call.household:
+            call.household.add(member_id)
+            call.value += ms.activity.lifetime_spend  # a household ranks by everyone's spend
+        call.reasons.append((priority, kind, what, m if holder_id is not None else None))
 
     first_purchase = (early.first_purchases if early is not None and early.txns is mf.txns
                       else _first_purchases(mf.txns, today))
     due_from, due_to = today - window, today + window
     points_min = max(cl.points_min, 1)
+    points_until = today + timedelta(days=ev.settings.points.expiring_soon_days)
     birthdays_to = today + timedelta(days=cl.birthday_days)
     followups = [(days, timedelta(days=days)) for days in cl.followup_days]
     three_days = timedelta(days=3)
@@ -444,12 +457,13 @@ def _call_rows(
                     called = last.get(mid)
                     if not (called and called.day >= due - three_days):
                         add(mid, 2, "followup", (days, first, due))
-        r = results.get(mid)
-        if r is None:
+        f = facts.get(mid)
+        if f is None:
             continue
-        if r.points.expiring_soon >= points_min:
-            add(mid, 4, "points", r.points)
-        b = r.birthday
+        expiring = f.expiring_by(points_until)
+        if expiring is not None and expiring.points >= points_min:
+            add(mid, 4, "points", expiring)
+        b = f.result.birthday
         if b is not None and b.budget > 0 and today <= b.next <= birthdays_to:
             add(mid, 5, "birthday", b)
     for rem in ev.gift_card_reminders:
@@ -481,7 +495,10 @@ def _call_rows(
     best = ", ".join(config.best_times_of(store))
     rows: list[list[CellValue]] = []
     for call in ordered:
-        reasons = sorted((priority, kind, _reason_text(kind, what, lang)) for priority, kind, what in call.reasons)
+        reasons = sorted(
+            (priority, kind, _reason_text(kind, what, lang) if who is None
+             else t("calls.who", lang, name=who.name, member=who.member_id, why=_reason_text(kind, what, lang)))
+            for priority, kind, what, who in call.reasons)
         m = call.member
         kind = reasons[0][1]
         home = m.store or config.default_store.name
@@ -495,13 +512,15 @@ def _call_rows(
     return rows
 
 
-def _monthly(txns: Sequence[Txn], months: Sequence[tuple[int, int]], today: date) -> list[tuple[Decimal, int]]:
-    """Spend (purchases - refunds) and visits (a member's day with a purchase or a session) in each of
-    ``months`` (consecutive, the last one today's), counting transactions up to ``today``."""
+def _monthly(txns: Sequence[Txn], months: Sequence[tuple[int, int]], today: date,
+             include_gift_card: bool = True) -> list[tuple[Decimal, int]]:
+    """Spend (purchases - refunds; paid with a gift card only with ``include_gift_card``, as every
+    member's spend) and visits (a member's day with a purchase or a session) in each of ``months``
+    (consecutive, the last one today's), counting transactions up to ``today``."""
     start = date(months[0][0], months[0][1], 1)
     days = list(map(_DAY, txns))
     if not _in_date_order(days):
-        return _monthly_by_row(txns, months, start, today)
+        return _monthly_by_row(txns, months, start, today, include_gift_card)
     # in date order (as a Transactions sheet usually is): each month and each day is a slice, and the
     # sums and distinct members are taken in C, adding the amounts in the same order as row by row
     lo, hi = bisect_left(days, start), bisect_right(days, today)
@@ -512,6 +531,8 @@ def _monthly(txns: Sequence[Txn], months: Sequence[tuple[int, int]], today: date
     purchases = list(map(and_, map(is_, kinds, repeat(TxnType.PURCHASE)), priced))
     refunds = list(map(and_, map(is_, kinds, repeat(TxnType.REFUND)), priced))
     money = list(map(or_, purchases, refunds))
+    if not include_gift_card:
+        money = list(map(and_, money, map(is_not, map(_PAID, txns), repeat(PaidWith.GIFT_CARD))))
     visit = list(map(or_, purchases, map(is_, kinds, repeat(TxnType.SESSION))))
     for i in compress(range(len(amounts)), refunds):
         amounts[i] = -abs(amounts[i])  # (x - abs(r) is x + -abs(r), to the last digit)
@@ -533,17 +554,19 @@ def _monthly(txns: Sequence[Txn], months: Sequence[tuple[int, int]], today: date
 
 
 def _monthly_by_row(txns: Sequence[Txn], months: Sequence[tuple[int, int]], start: date,
-                    today: date) -> list[tuple[Decimal, int]]:
+                    today: date, include_gift_card: bool = True) -> list[tuple[Decimal, int]]:
     spend: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     visits: dict[tuple[int, int], set[tuple[str, date]]] = defaultdict(set)
     purchase, refund, session = TxnType.PURCHASE, TxnType.REFUND, TxnType.SESSION
     for txn in txns:
         if start <= txn.day <= today:
             key = (txn.day.year, txn.day.month)
+            counted = include_gift_card or txn.paid_with is not PaidWith.GIFT_CARD
             if txn.type is purchase and txn.amount is not None:
-                spend[key] += txn.amount
+                if counted:
+                    spend[key] += txn.amount
                 visits[key].add((txn.member_id, txn.day))
-            elif txn.type is refund and txn.amount is not None:
+            elif txn.type is refund and txn.amount is not None and counted:
                 spend[key] -= abs(txn.amount)
             elif txn.type is session:
                 visits[key].add((txn.member_id, txn.day))
@@ -592,7 +615,8 @@ def _dashboard(
     months = _months(today)
     rows.append([t("dash.monthly", lang), t("dash.spend", lang), t("dash.visits", lang)])
     mf_first = len(rows) + 2
-    monthly = early.monthly if early is not None and early.txns is mf.txns else _monthly(mf.txns, months, today)
+    monthly = (early.monthly if early is not None and early.txns is mf.txns
+               else _monthly(mf.txns, months, today, ev.settings.tiers.spend.include_gift_card))
     for key, (spend, visits) in zip(months, monthly, strict=True):
         rows.append([f"{key[0]}-{key[1]:02d}", spend, visits])
     mf_last = len(rows) + 1
@@ -716,7 +740,7 @@ def build_refresh(
     held, by store). With ``store``, only that store's three sheets. Points, tiers and stored value
     are the chain's either way. ``sent_by_member`` ((campaign, member id) per message sent) gives
     each store's dashboard its own messages; ``sent`` is the whole chain's count by campaign.
-    ``moved`` is ``moves(previous_standing(previous_status), seg)`` and ``early`` is ``ahead(mf, today)``,
+    ``moved`` is ``moves(previous_standing(previous_status), seg)`` and ``early`` is ``ahead(mf, today, ...)``,
     when the caller has them already.
     """
     style = config.header_style
@@ -781,7 +805,8 @@ def build_refresh(
             counts_all.setdefault(k, Counter()).update({str(key): n for key, n in c.items()})
     if store is None:
         for name, view in views.items():
-            by_store.append((name, len(view.mf.members), sum((ms.activity.spend for ms in view.seg.members), Decimal(0))))
+            by_store.append((name, len(view.mf.members),
+                             sum((f.spend_window for f in Facts(view.ev, view.seg)), Decimal(0))))
         status = OwnedSheet(
             title=sheet_title(STATUS), header=[header(c, style) for c in STATUS_COLUMNS],
             rows=_status_rows(mf, ev, seg, lang),

@@ -49,7 +49,7 @@ def book(members: list[Member], txns: list[Txn] = (), **sheets: Any) -> MemberFi
 def due(mf: MemberFile, today: date, config: Config | None = None, campaign: str | None = None) -> list[Candidate]:
     config = config or Config()
     ev = evaluate(mf, config, today)
-    seg = segment(mf.members, mf.txns, config.segments, today)
+    seg = segment(mf.members, mf.txns, config.segments, today, include_gift_card=config.tiers.spend.include_gift_card)
     found = candidates(mf, ev, seg, config.campaigns, config.messaging, today)
     return [c for c in found if campaign is None or c.campaign == campaign]
 

@@ -149,7 +149,8 @@ def demo_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_every_shipped_template_renders_for_demo_members_in_both_languages(demo_book: Path) -> None:
     mf = read_member_file(demo_book / "members.xlsx", region="CN")
     config = Config(messaging=MessagingSettings(sender_names_en={"旗舰店": "Bloom Beauty"}))
-    ev, seg = evaluate(mf, config, DAY), segment(mf.members, mf.txns, config.segments, DAY)
+    ev, seg = evaluate(mf, config, DAY), segment(mf.members, mf.txns, config.segments, DAY,
+                                                   include_gift_card=config.tiers.spend.include_gift_card)
     result = check_templates(Templates(), config, mf, ev, seg, DAY)
     assert result.errors == []
     assert result.templates == 52 and result.renders > 1000

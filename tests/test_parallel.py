@@ -259,12 +259,13 @@ def test_a_refresh_built_with_figures_worked_out_ahead_is_the_same(stores: tuple
     write_demo(tmp_path / "shop", members=300, today=today, stores=stores)
     config = load_config(tmp_path / "shop" / "config.yaml")
     mf = read_member_file(tmp_path / "shop" / "members.xlsx", region=config.region)
-    ev, seg = evaluate_rules(mf, config, today), segment(mf.members, mf.txns, config.segments, today)
+    ev = evaluate_rules(mf, config, today)
+    seg = segment(mf.members, mf.txns, config.segments, today, include_gift_card=config.tiers.spend.include_gift_card)
 
     def sheets(**early: object) -> list[object]:
         plan = build_refresh(mf, ev, seg, config, lang="en", **early)  # type: ignore[arg-type]
         return [(s.title, [list(r) for r in s.rows]) for s in plan.sheets]
 
-    worked_out = ahead(mf, today)
+    worked_out = ahead(mf, today, config.tiers.spend.include_gift_card)
     assert worked_out.first_purchases and any(visits for _spend, visits in worked_out.monthly)
     assert sheets(early=worked_out) == sheets()

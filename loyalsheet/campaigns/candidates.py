@@ -32,6 +32,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from ..facts import MemberFacts
 from ..model import Member, MemberFile, Membership, TxnType
 from ..rules import CardStatus, CourseStatus, Evaluation, MemberResult, Reason, lunar_to_solar
 from ..rules.settings import parse_month_day
@@ -177,15 +178,18 @@ def _rewards(d: _Day, points: int) -> tuple[tuple[str, str, int], ...]:
 def _points(d: _Day) -> Iterator[Candidate]:
     s = d.settings.points_expiring
     for m, r in d.results():
-        p = r.points
-        if p.next_expiry is None or p.next_expiry_points <= 0:
+        f = MemberFacts(r, None)
+        expires, expiring = f.next_expiry, f.next_expiry_points
+        if expires is None or expiring <= 0:
             continue
-        if not d.sample and (p.next_expiry_points < s.min_points or not d.due_before(p.next_expiry, s.days)):
+        if not d.sample and (expiring < s.min_points or not d.due_before(expires, s.days)):
             continue
-        data = {"expiring_points": p.next_expiry_points, "expires": p.next_expiry, "balance": p.balance,
-                "days_left": (p.next_expiry - d.today).days, "rewards": _rewards(d, p.balance)}
-        why = Reason("camp.why.points", {"points": p.next_expiry_points, "day": p.next_expiry})
-        yield d.make("points-expiring", m.member_id, p.next_expiry.isoformat(), why, data)
+        # rewards: what the whole balance buys; rewards_expiring: what the expiring points alone buy
+        data = {"expiring_points": expiring, "expires": expires, "balance": f.points,
+                "days_left": (expires - d.today).days, "rewards": _rewards(d, f.points),
+                "rewards_expiring": _rewards(d, expiring)}
+        why = Reason("camp.why.points", {"points": expiring, "day": expires})
+        yield d.make("points-expiring", m.member_id, expires.isoformat(), why, data)
 
 
 def _gift_cards(d: _Day) -> Iterator[Candidate]:
@@ -269,10 +273,14 @@ def _events(d: _Day) -> Iterator[Candidate]:
         data = {"event_id": e.event_id, "event_title": e.title, "event_day": e.day,
                 "days_until": (e.day - d.today).days}
         why = Reason("camp.why.event", {"title": e.title, "day": e.day, "audience": ", ".join(e.audience) or "all"})
+        invited = set() if everyone or d.sample else {
+            m.member_id for m, r in d.results() if wanted & _audience_words(d, m, r)}
         for n, (m, r) in enumerate(d.results()):
             if d.sample and not d.few(n, m):
                 continue
-            if everyone or d.sample or wanted & _audience_words(d, m, r):
+            # a household is one unit: a card holder's invitation invites the family on the card (one message
+            # per phone is the policy's: family members sharing a phone get one)
+            if everyone or d.sample or m.member_id in invited or r.family_holder in invited:
                 yield d.make("event", m.member_id, e.event_id, why, data, template=e.template or None)
 
 
@@ -313,12 +321,13 @@ def _statements(d: _Day) -> Iterator[Candidate]:
         sessions = sum(c.left for c in r.course_cards if c.status is CourseStatus.ACTIVE)
         if r.points.balance <= 0 and not wallet and not sessions and not d.sample:
             continue
-        p = r.points
-        soon = p.next_expiry is not None and (p.next_expiry - d.today).days <= 31
-        data = {"month": start, "balance": p.balance, "stored_value": wallet, "sessions_left": sessions,
-                "expiring_points": p.next_expiry_points if soon else 0,
-                "expires": p.next_expiry if soon else None, "rewards": _rewards(d, p.balance)}
-        why = Reason("camp.why.statement", {"month": month, "points": p.balance})
+        f = MemberFacts(r, None)
+        soon = f.expiring_by(d.today + timedelta(days=31))
+        data = {"month": start, "balance": f.points, "stored_value": f.stored_value, "sessions_left": sessions,
+                "expiring_points": soon.points if soon else 0,
+                "expires": soon.expires if soon else None, "rewards": _rewards(d, f.points),
+                "rewards_expiring": _rewards(d, soon.points if soon else 0)}
+        why = Reason("camp.why.statement", {"month": month, "points": f.points})
         yield d.make("statement", m.member_id, month, why, data)
 
 

@@ -14,6 +14,7 @@ import click
 from rich.table import Table
 
 from ..config import Config
+from ..facts import Facts, MemberFacts
 from ..model import Member, MemberFile, Txn, TxnType
 from ..rules import Evaluation, MemberResult, birthdays_in_month, evaluate, explain
 from ..workbook import parse as P
@@ -68,7 +69,7 @@ def member_card(member: Member, result: MemberResult, mf: MemberFile, ev: Evalua
     today = ev.today
     txns = [t for t in mf.txns if t.member_id == member.member_id and t.day <= today]
     p = result.points
-    upcoming = [lot for lot in p.lots if lot.expires is not None and lot.points > 0][:3]
+    f = MemberFacts(result, None)  # the figures every view shows (facts.py); the card needs no segments
     card: dict[str, Any] = {
         "member_id": member.member_id,
         "name": member.name,
@@ -87,12 +88,15 @@ def member_card(member: Member, result: MemberResult, mf: MemberFile, ev: Evalua
         "benefits": [b.text for b in result.tier.benefits if not b.hidden],
         "staff_only_benefits": [b.text for b in result.tier.benefits if b.hidden],
         "points": {
-            "balance": p.balance,
+            "balance": f.points,
             "reason": explain(p.why, lang),
-            "next_expiring": [{"points": lot.points, "expires": lot.expires} for lot in upcoming],
+            "next_expiring": [{"points": x.points, "expires": x.expires} for x in f.expiring],
+            "next_expiry": ({"points": f.next_expiry_points, "expires": f.next_expiry}
+                            if f.next_expiry is not None else None),
         },
         "stored_value": None,
         "family": {"holder": result.family_holder, "members": list(result.family)},
+        "household": list(Facts(ev, None).household_of(member.member_id)),
         "gift_cards": [
             {"card": g.card_id, "friend": g.friend_name, "balance": g.balance, "expires": g.expires,
              "status": g.status.value, "reason": explain(g.why, lang)}
@@ -107,19 +111,22 @@ def member_card(member: Member, result: MemberResult, mf: MemberFile, ev: Evalua
                       for r in result.referrals],
         "referred_by": member.referred_by,
         "birthday": None,
-        "spend": {"total": result.spend.total, "last_12_months": result.spend.last_12_months,
-                  "visits": result.spend.visits, "last_visit": result.spend.last_visit},
+        "spend": {"total": f.spend_total, "last_12_months": f.spend_12m,
+                  "visits": f.visits_total, "last_visit": f.last_visit, "first_visit": f.first_visit},
         "last_visits": [{"date": t.day, "type": t.type.value, "amount": t.amount, "category": t.category}
                         for t in _visits(txns)],
     }
     if result.wallet is not None:
-        card["stored_value"] = {"balance": result.wallet.balance, "holder": result.wallet.holder,
+        card["stored_value"] = {"balance": f.stored_value, "holder": f.stored_value_holder,
                                 "reason": explain(result.wallet.why, lang)}
     if result.birthday is not None:
         b = result.birthday
         card["birthday"] = {
             "month": b.birthday.month, "day": b.birthday.day, "year": b.birthday.year, "lunar": b.birthday.lunar,
-            "next": b.next, "age": b.age, "turning": b.turning, "gift_budget": b.budget, "reason": explain(b.why, lang),
+            "next": f.birthday_next, "age": b.age, "turning": b.turning, "gift_budget": f.birthday_budget,
+            "reason": explain(b.why, lang),
+            "budget_household": list(b.household),  # a card holder's budget counts these members' spend
+            "budget_holder": b.holder,  # a family member's gift budget is this card holder's
         }
     return card
 

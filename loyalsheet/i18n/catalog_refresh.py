@@ -5,7 +5,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{days}-day follow-up after the first purchase on {first} (due {due})",
         "zh": "首次消费（{first}）后第 {days} 天回访（{due}）",
     },
-    "calls.points": {"en": "{points} points expire by {until}", "zh": "{points} 积分将于 {until} 前过期"},
+    "calls.points": {"en": "{points} points expire {day}", "zh": "{points} 积分将于 {day} 过期"},
+    "calls.who": {"en": "{name} ({member}): {why}", "zh": "{name}（{member}）：{why}"},
     "calls.birthday": {
         "en": "birthday on {day}: arrange the gift (budget {budget})",
         "zh": "{day} 生日：请准备礼品（预算 {budget}）",
