@@ -250,7 +250,8 @@ def birthdays(app: App, month: tuple[int, int] | None, workbook: Path | None, as
     if as_json:
         print_json({"month": label, "count": len(entries), "total_budget": total, "birthdays": [
             {"member_id": e.member_id, "name": e.name, "day": e.day, "lunar": e.birthday.lunar, "turning": e.turning,
-             "budget": e.budget, "budget_year": e.budget_year, "budget_spend": e.budget_spend}
+             "budget": e.budget, "budget_year": e.budget_year, "budget_spend": e.budget_spend,
+             "budget_household": list(e.household), "budget_holder": e.holder}
             for e in entries]})
         return
     table = Table(title=app.t("birthdays.title", month=label, count=len(entries), total=f"{total:,}"),
@@ -261,5 +262,6 @@ def birthdays(app: App, month: tuple[int, int] | None, workbook: Path | None, as
         table.add_row(e.day.isoformat(), e.member_id, e.name,
                       f"{e.birthday.month}/{e.birthday.day}" if e.birthday.lunar else "",
                       str(e.turning or ""), f"{e.budget:,}",
+                      explain(e.why, app.lang) if e.holder or e.household else
                       app.t("birthdays.basis", year=e.budget_year, spend=f"{e.budget_spend:,}", rate=e.rate))
     out_console().print(table)
