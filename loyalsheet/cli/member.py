@@ -17,6 +17,7 @@ from ..config import Config
 from ..facts import Facts, MemberFacts
 from ..model import Member, MemberFile, Txn, TxnType
 from ..rules import Evaluation, MemberResult, birthdays_in_month, evaluate, explain
+from ..rules.explain import display
 from ..workbook import parse as P
 from .common import App, common_options, load_member_file, out_console, print_json
 
@@ -169,7 +170,7 @@ def _show_card(app: App, card: dict[str, Any]) -> None:
     if card["birthday"]:
         row("card.birthday", card["birthday"]["reason"])
     s = card["spend"]
-    row("card.spend", t("card.spend_line", total=f"{s['total']:,}", last12=f"{s['last_12_months']:,}",
+    row("card.spend", t("card.spend_line", total=display(s["total"]), last12=display(s["last_12_months"]),
                         visits=s["visits"], last=s["last_visit"] or "-"))
     if card["last_visits"]:
         row("card.last_visits", "; ".join(
