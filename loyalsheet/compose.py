@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from .campaigns import Candidate, Held, MessagingSettings, Planned
 from .config import Config
+from .facts import MemberFacts
 from .ledger import OutgoingMessage
 from .model import Member
 from .render import RenderError, Templates, sms_size
@@ -62,14 +63,12 @@ def context(c: Candidate, member: Member | None, result: MemberResult | None, la
     store = config.store(member.store if member is not None else None)
     sender = config.messaging.sender(store.name, lang)
     name = (c.friend.name or "") if c.friend is not None else (member.name if member is not None else "")
-    tier = ""
-    if result is not None:
-        tier = result.tier.tier if lang == "en" else (result.tier.tier_zh or result.tier.tier)
+    f = MemberFacts(result, None) if result is not None else None  # the member's figures, as every view shows them
     ctx: dict[str, Any] = {
         "lang": lang, "campaign": c.campaign, "member_id": c.member_id, "name": name, "store": store.name,
         "sender": sender, "currency": store.currency, "store_phone": store.phone or "",
-        "opening_hours": store.opening_hours or "", "tier": tier, "today": today,
-        "points": result.points.balance if result is not None else 0,
+        "opening_hours": store.opening_hours or "", "tier": f.tier_name(lang) if f is not None else "",
+        "today": today, "points": f.points if f is not None else 0,
     }
     for key, value in c.data.items():
         if key in ("rewards", "rewards_expiring"):

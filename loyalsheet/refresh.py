@@ -435,7 +435,14 @@ def _call_rows(
         if member_id not in call.household:
             call.household.add(member_id)
             call.value += ms.activity.lifetime_spend  # a household ranks by everyone's spend
-        call.reasons.append((priority, kind, what, m if holder_id is not None else None))
+        who = m if holder_id is not None else None
+        if kind == "event":  # one invitation per household: the card holder's, when they are invited too
+            for i, (p, k, w, _who) in enumerate(call.reasons):
+                if k == "event" and w is what:
+                    if who is None:
+                        call.reasons[i] = (p, k, w, None)
+                    return
+        call.reasons.append((priority, kind, what, who))
 
     first_purchase = (early.first_purchases if early is not None and early.txns is mf.txns
                       else _first_purchases(mf.txns, today))
@@ -679,11 +686,18 @@ class _HomeStores(dict[str | None, str]):
 
 
 def _store_views(mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Config,
-                 stores: Sequence[str]) -> dict[str, _StoreView]:
+                 stores: Sequence[str], households: bool = False) -> dict[str, _StoreView]:
     """Each store's view: the members whose home store it is, and the transactions made there (a
-    transaction without a store belongs to its member's). Each row's store is worked out once."""
+    transaction without a store belongs to its member's). Each row's store is worked out once.
+    ``households``: a family member belongs to their card holder's home store (for the Call list,
+    which lists a household once, under its card holder)."""
     home = _HomeStores(config)
     member_homes = [home[m.store] for m in mf.members]
+    if households:
+        by_id = {m.member_id: h for m, h in zip(mf.members, member_homes, strict=True)}
+        results = ev.members
+        member_homes = [by_id.get(r.family_holder or "", h) if (r := results.get(m.member_id)) is not None else h
+                        for m, h in zip(mf.members, member_homes, strict=True)]
     store_of = {m.member_id: m.store for m in mf.members}
     txn_homes = [home[x.store or store_of.get(x.member_id)] for x in mf.txns]
     views: dict[str, _StoreView] = {}
@@ -783,12 +797,17 @@ def build_refresh(
     by_store: list[tuple[str, int, Decimal]] = []
     counts_all: dict[str, Counter[str]] = {}
     views = _store_views(mf, ev, seg, config, stores)
+    call_views = views  # a family member on the card of a holder of another store is called by that store
+    if any(r.family_holder is not None and r.family_holder not in view.ids
+           for view in views.values() for r in view.ev.members.values()):
+        call_views = _store_views(mf, ev, seg, config, stores, households=True)
     for name, view in views.items():
         collected = collect_outcomes(store_calls.get(name, ()), today)
         all_collected += collected
         logs[name] = logs[name] + collected
         notes = [*mf.call_notes, *(o for lg in logs.values() for o in lg)]
-        call_rows = _call_rows(view.mf, view.ev, view.seg, config, lang, notes, store=name)
+        calls_of = call_views[name]
+        call_rows = _call_rows(calls_of.mf, calls_of.ev, calls_of.seg, config, lang, notes, store=name)
         calls_total += len(call_rows)
         store_sent = (Counter(c for c, mid in sent_by_member if mid in view.ids) if sent_by_member is not None
                       else Counter())
