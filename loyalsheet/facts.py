@@ -190,7 +190,7 @@ class MemberFacts:
 
 
 class Facts:
-    """Every member's facts as of one day: ``facts[member_id]``, or iterate (member row order)."""
+    """Every member's facts as of one day: ``facts.get(member_id)``, or iterate (member row order)."""
 
     def __init__(self, ev: Evaluation, seg: SegmentResult | None) -> None:
         self.ev = ev
@@ -203,12 +203,6 @@ class Facts:
         if r is None:
             return None
         return MemberFacts(r, self._segments.get(member_id))
-
-    def __getitem__(self, member_id: str) -> MemberFacts:
-        return MemberFacts(self.ev.members[member_id], self._segments.get(member_id))
-
-    def __contains__(self, member_id: object) -> bool:
-        return member_id in self.ev.members
 
     def __iter__(self) -> Iterator[MemberFacts]:
         segments = self._segments

@@ -297,9 +297,9 @@ def _status_rows(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str) 
 class _Call:
     member: Member  # the household's card holder (the member, when on no family card)
     value: Decimal
-    reasons: list[tuple[int, str, Any, Member | None]]  # (priority, kind, what to say: see _reason_text, who
-    #                                                   in the household it is about when not the holder)
-    household: set[str]
+    # (priority, kind, what to say: see _reason_text, who in the household it is about: None for the holder)
+    reasons: list[tuple[int, str, Any, Member | None]]
+    household: set[str]  # who in it has a reason
 
 
 def _last_calls(notes: Iterable[CallNote | CallOutcome]) -> dict[str, CallNote | CallOutcome]:
