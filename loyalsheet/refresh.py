@@ -299,7 +299,6 @@ class _Call:
     value: Decimal
     # (priority, kind, what to say: see _reason_text, who in the household it is about: None for the holder)
     reasons: list[tuple[int, str, Any, Member | None]]
-    household: set[str]  # who in it has a reason
 
 
 def _last_calls(notes: Iterable[CallNote | CallOutcome]) -> dict[str, CallNote | CallOutcome]:
@@ -430,11 +429,10 @@ def _call_rows(
         holder_id = r.family_holder if r is not None and r.family_holder in members else None
         home = holder_id or member_id
         call = calls.get(home)
-        if call is None:
-            call = calls[home] = _Call(members[home], Decimal(0), [], set())
-        if member_id not in call.household:
-            call.household.add(member_id)
-            call.value += ms.activity.lifetime_spend  # a household ranks by everyone's spend
+        if call is None:  # a household ranks by everyone's spend
+            value = sum((a.activity.lifetime_spend for x in facts.household_of(home) if (a := by_id.get(x)) is not None),
+                        Decimal(0))
+            call = calls[home] = _Call(members[home], value, [])
         who = m if holder_id is not None else None
         if kind == "event":  # one invitation per household: the card holder's, when they are invited too
             for i, (p, k, w, _who) in enumerate(call.reasons):

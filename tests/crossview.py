@@ -33,6 +33,8 @@ from loyalsheet.workbook.writer import OwnedSheet
 _STATUS_AT = {en: i for i, (_zh, en) in enumerate(STATUS_COLUMNS)}
 _POINTS = re.compile(r"^([\d,]+) 积分将于 (\d{4}-\d\d-\d\d) 过期$")
 _BIRTHDAY_CALL = re.compile(r"^(\d{4}-\d\d-\d\d) 生日：请准备礼品（预算 ([\d,.]+)）$")
+_FIRST_CALL = re.compile(r"^首次消费（(\d{4}-\d\d-\d\d)）后第 \d+ 天回访")
+_FIRST_WHY = re.compile(r"^首次消费 (\d{4}-\d\d-\d\d)，已 \d+ 天$")
 _BIRTHDAY_WHY = re.compile(r"^(\d{4}-\d\d-\d\d) 生日(?:，礼品预算 ([\d,.]+))?$")
 _SMS_ZH = re.compile(r"您有([\d,]+)积分将于(\d{4})年(\d{1,2})月(\d{1,2})日到期(?:，这些积分可兑换(.+?))?。"
                      r"当前共([\d,]+)积分(?:，可兑换(.+?))?，欢迎")
@@ -102,6 +104,7 @@ def disagreements(config: Config, mf: MemberFile, today: date, lang: str = "zh")
 
     # The Call list against the card: every reason names a member's own figures; a household once
     on_list: Counter[str] = Counter()
+    first_purchase: dict[str, str] = {}  # as the Call list's follow-ups say it
     for s in _sheets(plan.sheets, CALLS):
         for row in s.rows:
             holder = str(row[0])
@@ -123,6 +126,9 @@ def disagreements(config: Config, mf: MemberFile, today: date, lang: str = "zh")
                     nxt = fc["points"]["next_expiry"]
                     same(who, "expiring points (call list/card)", (int(m[1].replace(",", "")), m[2]),
                          (nxt["points"], nxt["expires"]) if nxt else None)
+                m = _FIRST_CALL.match(part)
+                if m:
+                    first_purchase[who] = m[1]
                 m = _BIRTHDAY_CALL.match(part)
                 if m:
                     fb = fc["birthday"]
@@ -172,6 +178,10 @@ def disagreements(config: Config, mf: MemberFile, today: date, lang: str = "zh")
             nxt = c["points"]["next_expiry"]
             same(mid, "expiring points (today/card)", (int(m[1].replace(",", "")), m[2]) if m else why,
                  (nxt["points"], nxt["expires"]) if nxt else None)
+        elif campaign.startswith("followup-"):
+            m = _FIRST_WHY.match(why)
+            if mid in first_purchase:
+                same(mid, "first purchase (today/call list)", m[1] if m else why, first_purchase[mid])
         elif campaign == "birthday":
             m = _BIRTHDAY_WHY.match(why)
             b = c["birthday"]
