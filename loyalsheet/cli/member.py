@@ -190,7 +190,7 @@ def member(app: App, query: str, workbook: Path | None, as_json: bool, day: date
             print_json({"query": query, "matches": [{"member_id": m.member_id, "name": m.name, "phone": m.phone}
                                                     for m in found]})
         elif not found:
-            click.echo(app.t("member.none", query=query))
+            out_console().print(app.t("member.none", query=query))
         else:
             table = Table(title=app.t("member.several", query=query, count=len(found)), title_justify="left")
             for key in ("col.member_id", "col.name", "col.phone"):
@@ -202,7 +202,7 @@ def member(app: App, query: str, workbook: Path | None, as_json: bool, day: date
     m = found[0]
     result = loaded.ev.members.get(m.member_id)
     if result is None:  # a member row the rules could not use (e.g. a duplicate ID): say so, no card
-        click.echo(app.t("member.unusable", member=m.member_id))
+        out_console().print(app.t("member.unusable", member=m.member_id))
         sys.exit(1)
     card = member_card(m, result, loaded.mf, loaded.ev, app.lang)
     if as_json:
