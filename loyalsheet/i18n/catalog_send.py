@@ -100,6 +100,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "sending was interrupted and {provider} cannot be asked whether the message arrived",
         "zh": "发送被中断，且无法向 {provider} 查询这条消息是否已送达",
     },
+    "send.interrupted_unfinished": {
+        "en": "sending was interrupted before the message ended, so {provider} threw it away: it will be sent again",
+        "zh": "发送在消息结束前被中断，{provider} 已丢弃该消息：将重新发送",
+    },
     "send.summary": {
         "en": "{sent} sent, {failed} failed, {skipped} skipped, {held} not sent yet, {unknown} to check by hand",
         "zh": "已发送 {sent} 条，失败 {failed} 条，跳过 {skipped} 条，暂未发送 {held} 条，需人工核对 {unknown} 条",
