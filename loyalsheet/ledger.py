@@ -37,7 +37,9 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import os
 import sqlite3
+import stat
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -241,6 +243,14 @@ def _entry(row: Sequence[Any]) -> Entry:
     )
 
 
+_SQLITE_READONLY = 8  # SQLite's primary result code for "attempt to write a readonly database"
+
+
+def _is_read_only(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return (isinstance(code, int) and code & 0xFF == _SQLITE_READONLY) or "readonly" in str(exc)
+
+
 class _Default(enum.Enum):
     BOOT = "the kernel's boot id"
 
@@ -270,6 +280,10 @@ class Ledger:
         self.boot_id: str | None = machine_boot_id() if isinstance(boot_id, _Default) else boot_id
         self._pending = False
         self._sync = ""
+        try:  # marked read-only by its owner: read it, but refuse every change (root could write it anyway)
+            self.read_only = not os.stat(self.path).st_mode & stat.S_IWUSR
+        except OSError:
+            self.read_only = False  # not there yet: created now
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
         except sqlite3.Error as exc:
@@ -278,7 +292,26 @@ class Ledger:
             self._setup()
         except sqlite3.DatabaseError as exc:
             self._db.close()
+            if _is_read_only(exc):
+                raise self._read_only_error() from None
             raise LoyalsheetError("ledger.unreadable", file=str(self.path), detail=str(exc)) from None
+        except LoyalsheetError:
+            self._db.close()
+            raise
+
+    def _read_only_error(self) -> LoyalsheetError:
+        return LoyalsheetError("ledger.read_only", file=str(self.path), folder=str(self.path.parent))
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE: the start of every change; a read-only ledger is refused here, before any send."""
+        if self.read_only:
+            raise self._read_only_error()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if _is_read_only(exc):
+                raise self._read_only_error() from None
+            raise
 
     def _setup(self) -> None:
         db = self._db
@@ -336,7 +369,7 @@ class Ledger:
             self._db.execute("SAVEPOINT op")
         else:
             self._set_sync("FULL" if durable else "NORMAL")
-            self._db.execute("BEGIN IMMEDIATE")
+            self._begin()
             self._pending = True
         try:
             yield self._db
@@ -358,7 +391,7 @@ class Ledger:
         """Write inside the open transaction, opening one if needed; the next commit carries it."""
         if not self._pending:
             self._set_sync("NORMAL")
-            self._db.execute("BEGIN IMMEDIATE")
+            self._begin()
             self._pending = True
         yield self._db
 
