@@ -13,6 +13,7 @@ from typing import Any
 import click
 from rich.table import Table
 
+from .. import optouts_received
 from ..config import Config
 from ..model import Member, MemberFile, Txn, TxnType
 from ..rules import Evaluation, MemberResult, birthdays_in_month, evaluate, explain
@@ -159,6 +160,7 @@ def _show_card(app: App, card: dict[str, Any]) -> None:
     for r in card["referrals"]:
         row("card.referral", f"{r['member_id']}: {r['reason']}")
     row("card.referred_by", card["referred_by"])
+    row("card.opt_outs", card.get("opt_outs"))
     if card["birthday"]:
         row("card.birthday", card["birthday"]["reason"])
     s = card["spend"]
@@ -205,6 +207,9 @@ def member(app: App, query: str, workbook: Path | None, as_json: bool, day: date
         out_console().print(app.t("member.unusable", member=m.member_id))
         sys.exit(1)
     card = member_card(m, result, loaded.mf, loaded.ev, app.lang)
+    received = optouts_received.match(optouts_received.opt_outs_of(Path(loaded.mf.path)), [m],
+                                      loaded.config.default_store.timezone)
+    card["opt_outs"] = optouts_received.member_texts(received, app.lang).get(m.member_id)
     if as_json:
         print_json(card)
     else:

@@ -115,6 +115,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "sending was interrupted before the message ended, so {provider} threw it away: it will be sent again",
         "zh": "发送在消息结束前被中断，{provider} 已丢弃该消息：将重新发送",
     },
+    # --- opt-outs received, as the workbook shows them (optouts_received.py) ---
+    "optout.line.sms": {"en": "no more SMS since {day}, {how}", "zh": "已退订短信 {day}，{how}"},
+    "optout.line.email": {"en": "no more e-mail since {day}, {how}", "zh": "已退订邮件 {day}，{how}"},
+    "optout.by_reply": {"en": "by reply", "zh": "来自回复"},
+    "optout.channel.sms": {"en": "SMS", "zh": "短信"},
+    "optout.channel.email": {"en": "e-mail", "zh": "邮件"},
+    "card.opt_outs": {"en": "Opt-outs", "zh": "退订"},
     "send.summary": {
         "en": "{sent} sent, {failed} failed, {skipped} skipped, {held} not sent yet, {unknown} to check by hand",
         "zh": "已发送 {sent} 条，失败 {failed} 条，跳过 {skipped} 条，暂未发送 {held} 条，需人工核对 {unknown} 条",
