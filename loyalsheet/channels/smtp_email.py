@@ -178,8 +178,8 @@ class SmtpEmail:
                 smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             # The content and the final dot go in two writes (see send): without this, Nagle's algorithm
             # holds the dot until the server's delayed ACK of the content, about 40 ms a message.
-            if smtp.sock is not None:  # always, once connected (typed Optional in smtplib)
-                smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            assert smtp.sock is not None  # connected (smtplib types it Optional)
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             smtp.ehlo()
             if self.starttls and not self.use_ssl:
                 smtp.starttls(context=ssl.create_default_context())
