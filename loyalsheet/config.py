@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -206,6 +207,34 @@ def _line_of(doc: Any, loc: tuple[int | str, ...]) -> int | None:
     return line
 
 
+# The name of an environment variable, as the *_env settings want it: capitals, digits and "_", e.g.
+# TWILIO_AUTH_TOKEN. A secret pasted in its place (a token, an SID, a password) is refused by this
+# shape: Twilio's tokens and SIDs have lower-case letters, and a run of digits gives a key away.
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
+_MAX_ENV_DIGITS = 6
+
+
+def looks_like_env_name(value: object) -> bool:
+    """True when ``value`` is shaped like an environment variable's name (not a secret pasted instead)."""
+    return (isinstance(value, str) and _ENV_NAME.fullmatch(value) is not None
+            and sum(c.isdigit() for c in value) <= _MAX_ENV_DIGITS)
+
+
+def _check_env_names(node: Any, filename: str, path: tuple[str, ...] = ()) -> None:
+    """Refuse a ``*_env`` setting whose value is not a variable's name, with its line and key; the value
+    itself is never repeated (it may be the secret)."""
+    if isinstance(node, CommentedSeq):
+        for i, item in enumerate(node):
+            _check_env_names(item, filename, (*path, str(i)))
+    if not isinstance(node, CommentedMap):
+        return
+    for key, value in node.items():
+        where = (*path, str(key))
+        if str(key).endswith("_env") and value is not None and not looks_like_env_name(value):
+            raise ConfigError("config_env_name", file=filename, line=node.lc.key(key)[0] + 1, key=".".join(where))
+        _check_env_names(value, filename, where)
+
+
 def parse_config(text: str, base_dir: Path, filename: str = "config.yaml") -> Config:
     yaml = YAML(typ="rt")
     try:
@@ -218,6 +247,7 @@ def parse_config(text: str, base_dir: Path, filename: str = "config.yaml") -> Co
         doc = CommentedMap()
     if not isinstance(doc, dict):
         raise ConfigError("config_not_mapping", file=filename)
+    _check_env_names(doc, filename)
     try:
         return Config.model_validate({**_plain(doc), "base_dir": base_dir})
     except ValidationError as exc:

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from . import optouts_received
 from .channels import TWILIO_API, Channel, channels_from_config
 from .collector import paused
 from .config import Config
@@ -36,7 +37,7 @@ from .daily import (
 from .errors import WorkbookError
 from .i18n import t
 from .ledger import Ledger, State, ledger_path_for
-from .model import MemberFile, Problem
+from .model import Member, MemberFile, Problem
 from .packing import fields_reducer
 from .parallel import Forked
 from .refresh import (
@@ -283,6 +284,8 @@ def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry
         store_calls={n: previous[f"calls {n}"] for n in names} if chain else None,
         store_logs={n: previous[f"log {n}"] for n in config.store_names} if chain else None,
         sent_by_member=messages_sent(book.path, today, config.store(store).timezone),
+        opt_outs=optouts_received.match(optouts_received.opt_outs_of(book.path), mf.members,
+                                        config.default_store.timezone),
     )
     written = None
     if not dry_run:
@@ -376,13 +379,18 @@ class TodayResult:
         return out
 
 
-def _write_log(config: Config, book: BookAccess, ledger: Ledger, now: datetime, lang: str) -> str | None:
-    """Write the Message log sheet; the reason it could not be written, or None."""
+def _write_log(config: Config, book: BookAccess, ledger: Ledger, now: datetime, lang: str,
+               members: Sequence[Member]) -> str | None:
+    """Write the Message log sheet, and 退订记录 Opt-outs received when a provider reported any; the reason
+    they could not be written, or None."""
     since = now - timedelta(days=config.messaging.log_days)
-    sheet = message_log_sheet(ledger.history(since), config.messaging.log_sheet, lang, config.header_style,
-                              config.default_store.timezone)
+    tz = config.default_store.timezone
+    sheets = [message_log_sheet(ledger.history(since), config.messaging.log_sheet, lang, config.header_style, tz)]
+    received = optouts_received.match(ledger.opt_outs(), members, tz)
+    if received:
+        sheets.append(optouts_received.sheet(received, lang, config.header_style))
     try:
-        book.write_owned_sheets([sheet], config.backups)
+        book.write_owned_sheets(sheets, config.backups)
     except WorkbookError as exc:
         return t(exc.code, lang, **exc.params)
     return None
@@ -451,7 +459,7 @@ def run_today(
             for ch in {id(c): c for c in channels.values()}.values():
                 ch.close()
         result.report = report
-        result.log_problem = _write_log(config, book, ledger, datetime.now(UTC), lang)
+        result.log_problem = _write_log(config, book, ledger, datetime.now(UTC), lang, mf.members)
         result.log_sheet = None if result.log_problem else config.messaging.log_sheet
         result.settled_first = [*(reconciled.reconciled if reconciled else ()), *report.reconciled]
         return result

@@ -14,13 +14,18 @@ Durability, and what each step costs:
 - Just before a claimed row's network call, :meth:`Ledger.mark_attempt` stamps ``attempt_at``. That
   commit is not fsynced (``synchronous=NORMAL`` for it): SQLite documents such a commit as surviving
   any crash of the process, though not a power loss or an OS crash.
+- A channel whose protocol has a last step after which the provider may hold the message (SMTP: the
+  final ``.`` of DATA; a server discards a message whose DATA did not end) stamps ``final_at`` just
+  before that step (:meth:`Ledger.mark_final_step`), in the same cheap way.
 - Everything after the call (sent, failed, unknown, back to planned) is committed the same cheap way.
   Losing one of those commits to a power cut can only leave a row ``sending``, which is then in doubt
   (asked at the provider, or ``unknown``): never sent twice.
 
 Recovery: a ``sending`` row claimed during the current boot of the machine (``claim_boot`` equals the
 kernel's boot id) and without ``attempt_at`` was never handed to a channel: it goes back to ``planned``
-(:meth:`Ledger.release_unattempted`). Every other ``sending`` row is in doubt and is reconciled by the
+(:meth:`Ledger.release_unattempted`). Likewise a row of such a channel attempted during this boot but
+without ``final_at`` never reached its last step: the provider cannot have it, and the sender plans it
+again. Every other ``sending`` row is in doubt and is reconciled by the
 sender before anything else (see :mod:`loyalsheet.sender`). Where no boot id is known (not Linux),
 nothing is inferred from a missing ``attempt_at``, and the sender claims one row at a time.
 
@@ -32,7 +37,9 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import os
 import sqlite3
+import stat
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -127,6 +134,14 @@ class Entry:
     updated_at: datetime
     claim_boot: str | None = None  # the machine's boot id when claimed (None: unknown)
     attempt_at: datetime | None = None  # when it was handed to the channel (None: not yet)
+    final_at: datetime | None = None  # when the channel began its last step (SMTP: the final dot), if it marks one
+
+    @property
+    def never_finished(self) -> bool:
+        """True for a ``sending`` row that was attempted but whose channel never began the last step: with a
+        channel that marks that step (SMTP), and no restart of the machine since the claim (``claim_boot``),
+        the provider cannot hold the message."""
+        return self.state is State.SENDING and self.attempt_at is not None and self.final_at is None
 
     @property
     def done(self) -> bool:
@@ -189,7 +204,8 @@ CREATE TABLE IF NOT EXISTS messages (
     finished_at  TEXT,
     updated_at   TEXT NOT NULL,
     claim_boot   TEXT,
-    attempt_at   TEXT
+    attempt_at   TEXT,
+    final_at     TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS messages_state ON messages (state);
 CREATE INDEX IF NOT EXISTS messages_member ON messages (member_id, sending_at);
@@ -206,14 +222,14 @@ CREATE TABLE IF NOT EXISTS opt_outs (
 _COLUMNS = (
     "key, member_id, campaign, channel, recipient, kind, body_sha256, planned_for, state, permanent, provider, "
     "provider_id, error_code, error_text, attempts, planned_at, sending_at, finished_at, updated_at, claim_boot, "
-    "attempt_at"
+    "attempt_at, final_at"
 )
 
 
 def _entry(row: Sequence[Any]) -> Entry:
     (key, member_id, campaign, channel, recipient, kind, body_sha, planned_for, state, permanent, provider,
      provider_id, error_code, error_text, attempts, planned_at, sending_at, finished_at, updated_at, claim_boot,
-     attempt_at) = row
+     attempt_at, final_at) = row
     planned = _dt(planned_at)
     updated = _dt(updated_at)
     assert planned is not None and updated is not None
@@ -223,7 +239,16 @@ def _entry(row: Sequence[Any]) -> Entry:
         permanent=bool(permanent), provider=provider, provider_id=provider_id, error_code=error_code,
         error_text=error_text, attempts=int(attempts), planned_at=planned, sending_at=_dt(sending_at),
         finished_at=_dt(finished_at), updated_at=updated, claim_boot=claim_boot, attempt_at=_dt(attempt_at),
+        final_at=_dt(final_at),
     )
+
+
+_SQLITE_READONLY = 8  # SQLite's primary result code for "attempt to write a readonly database"
+
+
+def _is_read_only(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return (isinstance(code, int) and code & 0xFF == _SQLITE_READONLY) or "readonly" in str(exc)
 
 
 class _Default(enum.Enum):
@@ -255,6 +280,10 @@ class Ledger:
         self.boot_id: str | None = machine_boot_id() if isinstance(boot_id, _Default) else boot_id
         self._pending = False
         self._sync = ""
+        try:  # marked read-only by its owner: read it, but refuse every change (root could write it anyway)
+            self.read_only = not os.stat(self.path).st_mode & stat.S_IWUSR
+        except OSError:
+            self.read_only = False  # not there yet: created now
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
         except sqlite3.Error as exc:
@@ -263,7 +292,26 @@ class Ledger:
             self._setup()
         except sqlite3.DatabaseError as exc:
             self._db.close()
+            if _is_read_only(exc):
+                raise self._read_only_error() from None
             raise LoyalsheetError("ledger.unreadable", file=str(self.path), detail=str(exc)) from None
+        except LoyalsheetError:
+            self._db.close()
+            raise
+
+    def _read_only_error(self) -> LoyalsheetError:
+        return LoyalsheetError("ledger.read_only", file=str(self.path), folder=str(self.path.parent))
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE: the start of every change; a read-only ledger is refused here, before any send."""
+        if self.read_only:
+            raise self._read_only_error()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if _is_read_only(exc):
+                raise self._read_only_error() from None
+            raise
 
     def _setup(self) -> None:
         db = self._db
@@ -280,6 +328,10 @@ class Ledger:
                 for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        columns = {row[1] for row in db.execute("PRAGMA table_info(messages)")}
+        if "final_at" not in columns:  # a ledger from before the last-step mark: add the column (all NULL)
+            with self._tx(durable=True):
+                db.execute("ALTER TABLE messages ADD COLUMN final_at TEXT")
 
     # ----------------------------------------------------------------- plumbing
 
@@ -317,7 +369,7 @@ class Ledger:
             self._db.execute("SAVEPOINT op")
         else:
             self._set_sync("FULL" if durable else "NORMAL")
-            self._db.execute("BEGIN IMMEDIATE")
+            self._begin()
             self._pending = True
         try:
             yield self._db
@@ -339,7 +391,7 @@ class Ledger:
         """Write inside the open transaction, opening one if needed; the next commit carries it."""
         if not self._pending:
             self._set_sync("NORMAL")
-            self._db.execute("BEGIN IMMEDIATE")
+            self._begin()
             self._pending = True
         yield self._db
 
@@ -441,7 +493,7 @@ class Ledger:
             raise LedgerStateError(f"{key}: cannot move to the new state from {[s.value for s in allowed]}: {now}")
 
     _CLAIM = ("state = 'sending', provider = ?, sending_at = ?, updated_at = ?, claim_boot = ?, attempt_at = NULL, "
-              "error_code = NULL, error_text = NULL, finished_at = NULL")
+              "final_at = NULL, error_code = NULL, error_text = NULL, finished_at = NULL")
 
     def claim(self, items: Sequence[tuple[str, str]], at: datetime) -> None:
         """``planned`` (or ``failed`` that may be retried) -> ``sending`` for each ``(key, provider)``.
@@ -462,6 +514,13 @@ class Ledger:
         with self._tx() as db:
             self._move(db, key, (State.SENDING,), "attempt_at = ?, attempts = attempts + 1, updated_at = ?",
                        (stamp, stamp), extra_where=" AND attempt_at IS NULL")
+
+    def mark_final_step(self, key: str, at: datetime) -> None:
+        """The channel is about to take the last step after which the provider may hold the message (SMTP:
+        send DATA's final dot). Cheap commit, like :meth:`mark_attempt`: survives a crash of this process."""
+        stamp = _iso(at)
+        with self._tx() as db:
+            self._move(db, key, (State.SENDING,), "final_at = ?, updated_at = ?", (stamp, stamp))
 
     def mark_sending(self, key: str, at: datetime, provider: str) -> None:
         """Claim one row and mark its attempt in one fsynced commit: the simple path, one fsync per message."""

@@ -29,6 +29,7 @@ from itertools import compress, islice, repeat
 from operator import and_, attrgetter, eq, is_, is_not, le, or_
 from typing import Any, ParamSpec, TypeVar
 
+from . import optouts_received
 from .collector import paused
 from .config import Config
 from .facts import Facts, MemberFacts
@@ -56,7 +57,7 @@ STATUS_COLUMNS = (
     ("储值余额", "Stored value"), ("四象限", "Quadrant"), ("RFM", "RFM"), ("RFM 分组", "RFM group"),
     ("生命周期", "Lifecycle"), ("生命周期原因", "Lifecycle reason"), ("最近到店", "Last visit"),
     ("到店次数(12个月)", "Visits (window)"), ("消费(12个月)", "Spend (window)"), ("沉睡贵宾", "Gone quiet"),
-    ("大客户", "Whale"), ("下月生日", "Birthday next month"),
+    ("大客户", "Whale"), ("下月生日", "Birthday next month"), ("已退订", "Opted out"),
 )
 CALL_COLUMNS = (
     ("会员编号", "Member ID"), ("姓名", "Name"), ("手机", "Phone"), ("等级", "Tier"), ("原因", "Why"),
@@ -258,7 +259,8 @@ class _Labels(dict[Any, str]):
         return text
 
 
-def _status_rows(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str) -> list[list[CellValue]]:
+def _status_rows(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str,
+                 opted_out: Mapping[str, str]) -> list[list[CellValue]]:
     rows: list[list[CellValue]] = []
     next_month = _next_month(seg.today)
     # members who share a tier result (everyone who never left the first tier) share its reason: render it
@@ -289,6 +291,7 @@ def _status_rows(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str) 
             stages[ms.stage], stage_reason(ms.stage_reason), f.last_visit, f.visits_window, f.spend_window,
             yes if ms.gone_quiet else "", yes if ms.whale else "",
             birthday if birthday is not None and (birthday.year, birthday.month) == next_month else None,
+            opted_out.get(member_id),
         ])
     return rows
 
@@ -743,6 +746,7 @@ def build_refresh(
     sent_by_member: Sequence[tuple[str, str]] | None = None,
     moved: Sequence[Move] | None = None,
     early: Ahead | None = None,
+    opt_outs: Sequence[optouts_received.Received] = (),
 ) -> RefreshPlan:
     """The owned sheets for ``seg.today``, the moves since the last refresh, the outcomes collected.
 
@@ -753,8 +757,11 @@ def build_refresh(
     are the chain's either way. ``sent_by_member`` ((campaign, member id) per message sent) gives
     each store's dashboard its own messages; ``sent`` is the whole chain's count by campaign.
     ``moved`` is ``moves(previous_standing(previous_status), seg)`` and ``early`` is ``ahead(mf, today, ...)``,
-    when the caller has them already.
+    when the caller has them already. ``opt_outs`` (the ledger's, matched to members) fill Member status's
+    Opted out column and, when there are any, the sheet 退订记录 Opt-outs received (with the chain's sheets).
     """
+    opted_out = optouts_received.member_texts(opt_outs, lang)
+    received = [optouts_received.sheet(opt_outs, lang, config.header_style)] if opt_outs else []
     style = config.header_style
     today = seg.today
     moved = tuple(moves(previous_standing(previous_status), seg) if moved is None else moved)
@@ -766,8 +773,8 @@ def build_refresh(
         notes: list[CallNote | CallOutcome] = [*mf.call_notes, *log]
         status = OwnedSheet(
             title=sheet_title(STATUS), header=[header(c, style) for c in STATUS_COLUMNS],
-            rows=_status_rows(mf, ev, seg, lang),
-            widths=[12, 12, 8, 40, 9, 12, 10, 11, 9, 6, 12, 10, 40, 12, 9, 12, 8, 8, 12],
+            rows=_status_rows(mf, ev, seg, lang, opted_out),
+            widths=[12, 12, 8, 40, 9, 12, 10, 11, 9, 6, 12, 10, 40, 12, 9, 12, 8, 8, 12, 28],
             number_formats={5: DATE, 7: MONEY, 13: DATE, 15: MONEY, 18: DATE},
         )
         call_rows = _call_rows(mf, ev, seg, config, lang, notes, early=early)
@@ -775,7 +782,7 @@ def build_refresh(
         sheets = (status, _calls_sheet(call_rows, sheet_title(CALLS), style),
                   _log_sheet(log, sheet_title(CALL_LOG), style),
                   _dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, counts=by_segment, early=early),
-                                   sheet_title(DASHBOARD)))
+                                   sheet_title(DASHBOARD)), *received)
         counts = {k: Counter({str(key): n for key, n in c.items()}) for k, c in by_segment.items()}
         return RefreshPlan(sheets, moved, tuple(collected), len(call_rows), counts)
 
@@ -826,14 +833,14 @@ def build_refresh(
                              sum((f.spend_window for f in Facts(view.ev, view.seg)), Decimal(0))))
         status = OwnedSheet(
             title=sheet_title(STATUS), header=[header(c, style) for c in STATUS_COLUMNS],
-            rows=_status_rows(mf, ev, seg, lang),
-            widths=[12, 12, 8, 40, 9, 12, 10, 11, 9, 6, 12, 10, 40, 12, 9, 12, 8, 8, 12],
+            rows=_status_rows(mf, ev, seg, lang, opted_out),
+            widths=[12, 12, 8, 40, 9, 12, 10, 11, 9, 6, 12, 10, 40, 12, 9, 12, 8, 8, 12, 28],
             number_formats={5: DATE, 7: MONEY, 13: DATE, 15: MONEY, 18: DATE},
         )
         by_segment = seg.counts()
         chain_dash = _dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, by_store=by_store,
                                                  counts=by_segment, early=early), sheet_title(DASHBOARD))
-        sheets_out = [status, chain_dash, *sheets_out]
+        sheets_out = [status, chain_dash, *sheets_out, *received]
         for base, rows, make in ((CALLS, previous_calls, _calls_sheet), (CALL_LOG, previous_log, _log_sheet)):
             if rows:  # the one-store sheet is left with a line saying where its rows went
                 moved_to = make([], sheet_title(base), style)

@@ -26,8 +26,9 @@ from babel.dates import format_date, format_skeleton
 from babel.numbers import format_currency, format_decimal
 from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError, TemplateSyntaxError, pass_context
 from jinja2.runtime import Context
-from jinja2.sandbox import SandboxedEnvironment
 from smsutil.codecs import GSM_CHARSET, GSM_EXT_CHARSET
+
+from .render_limits import BUDGET, BoundedSandbox, Budget
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "message_templates"
 _LOCALES = {"zh": "zh_CN", "en": "en_US"}
@@ -205,7 +206,8 @@ def _lunar_date_filter(ctx: Context, value: date, lang: str | None = None) -> st
 
 
 class Templates:
-    """The message templates of one or more folders (the first that has a name wins), compiled once each.
+    """The message templates of one or more folders (the first that has a name wins), compiled once each,
+    in Jinja's sandbox with per-message bounds on loops and text size (:mod:`loyalsheet.render_limits`).
 
     Filters, in the member's language (the context's ``lang``) unless given one: ``money`` (with the
     context's ``currency``), ``number``, ``long_date`` (2026年12月31日 / December 31, 2026),
@@ -216,7 +218,7 @@ class Templates:
         dirs = [directory] if isinstance(directory, Path) else list(directory)
         self.directories: tuple[Path, ...] = tuple(Path(d) for d in dirs)
         self.directory = self.directories[0]
-        env = SandboxedEnvironment(
+        env = BoundedSandbox(
             loader=FileSystemLoader([str(d) for d in self.directories]), undefined=StrictUndefined,
             autoescape=False, keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True,
         )
@@ -268,7 +270,7 @@ class Templates:
     def render(self, name: str, context: Mapping[str, Any]) -> Rendered:
         template = self._template(name)
         lang = str(context.get("lang", "zh"))
-        ctx = {"lang": lang, **context}
+        ctx = {"lang": lang, **context, BUDGET: Budget(lang)}  # each message its own budget (render_limits)
         try:
             if "text" in template.blocks:
                 return self._render_blocks(template, name, ctx)

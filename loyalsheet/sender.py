@@ -4,8 +4,10 @@
 
 1. Reconcile rows an earlier run left ``sending`` (it was killed, or its channel went down mid-call),
    and ``unknown`` rows of channels that can be asked: if the provider has the message it is ``sent``
-   with that id; if the provider says it has not, the row is ``planned`` again (safe to send); if the
-   channel cannot tell (SMTP), the row becomes ``unknown`` and is listed for a person, never resent.
+   with that id; if the provider says it has not, the row is ``planned`` again (safe to send). SMTP
+   cannot be asked, but its channel marks the moment before DATA's final dot: a row killed before that
+   mark (on this boot of the machine) is ``planned`` again, since a server discards a message whose
+   DATA did not end; after the mark the row becomes ``unknown`` and is listed for a person, never resent.
 2. Plan the messages (one transaction: insert-or-ignore by key).
 3. Skip what must not go: already sent, failed for good, in doubt, opted out, duplicates.
 4. Claim the next batch of messages (``sending``, one fsynced commit for the batch; one message at a
@@ -168,7 +170,12 @@ class _Run:
             ch = self.channels.get(e.channel)
             askable = ch is not None and ch.can_find_sent and ch.provider == e.provider
             if ch is None or not askable:
-                if e.state is State.SENDING:
+                if (e.never_finished and ch is not None and ch.marks_final_step and ch.provider == e.provider
+                        and e.claim_boot is not None and e.claim_boot == self.ledger.boot_id):
+                    self.ledger.mark_planned(e.key, self.now(), code="not-finished",
+                                             text=t("send.interrupted_unfinished", "en", provider=e.provider or "?"))
+                    results.append(_of_entry(e, Outcome.REQUEUED, code="not-finished"))
+                elif e.state is State.SENDING:
                     self.ledger.mark_unknown(e.key, self.now(), code="interrupted",
                                              text=t("send.interrupted_unknown", "en", provider=e.provider or "?"))
                     results.append(_of_entry(e, Outcome.UNKNOWN, code="interrupted"))
@@ -216,6 +223,12 @@ class _Run:
                 ledger.release(untried, self.now())
         return results
 
+    def _final_step(self, key: str) -> Callable[[], None]:
+        def mark() -> None:
+            self.ledger.mark_final_step(key, self.now())
+
+        return mark
+
     def send_one(self, msg: OutgoingMessage, ch: Channel) -> MessageOutcome:
         """One message whose attempt is already recorded: send, retry what may be retried, record."""
         ledger, key = self.ledger, msg.key
@@ -224,7 +237,7 @@ class _Run:
             while True:
                 attempt += 1
                 try:
-                    result = ch.send(msg)
+                    result = ch.send(msg, self._final_step(key) if ch.marks_final_step else None)
                 except PermanentError as err:
                     ledger.mark_failed(key, self.now(), permanent=True, code=err.code, text=err.text)
                     if err.opt_out:

@@ -215,13 +215,14 @@ class ProbeChannel:
 
     provider = "outbox"
     can_find_sent = True
+    marks_final_step = False
 
     def __init__(self, folder: Path, ledger_path: Path) -> None:
         self.outbox = Outbox(folder)
         self.ledger_path = ledger_path
         self.seen: dict[str, str] = {}
 
-    def send(self, msg: OutgoingMessage) -> SendResult:
+    def send(self, msg: OutgoingMessage, final_step: Callable[[], None] | None = None) -> SendResult:
         db = sqlite3.connect(self.ledger_path)
         state, attempt = db.execute("SELECT state, attempt_at FROM messages WHERE key = ?", (msg.key,)).fetchone()
         db.close()

@@ -14,7 +14,7 @@ looked up (:meth:`Channel.find_sent`, where the provider can be asked) or marked
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
@@ -85,8 +85,19 @@ class Channel(Protocol):
         """True when :meth:`find_sent` can really tell (Twilio, outbox); False for SMTP."""
         ...
 
-    def send(self, msg: OutgoingMessage) -> SendResult:
-        """Send one message; raise :class:`PermanentError`, :class:`RetryableError` or :class:`ChannelDown`."""
+    @property
+    def marks_final_step(self) -> bool:
+        """True when :meth:`send` calls ``final_step`` just before the one step after which the provider may
+        hold the message (SMTP: DATA's final dot), so a message interrupted before it certainly did not go.
+        False where every call may deliver (an HTTP request, a file write): ``final_step`` is not called."""
+        ...
+
+    def send(self, msg: OutgoingMessage, final_step: Callable[[], None] | None = None) -> SendResult:
+        """Send one message; raise :class:`PermanentError`, :class:`RetryableError` or :class:`ChannelDown`.
+
+        ``final_step`` (channels that mark it): called once, just before the step past which the message
+        may have been taken; a failure before it is never ``maybe_sent``.
+        """
         ...
 
     def find_sent(self, entry: Entry, *, exclude: Collection[str] = ()) -> str | None:

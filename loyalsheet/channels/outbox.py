@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from ..files import atomic_write
@@ -53,7 +53,9 @@ class Outbox:
         """Where the message with ``key`` goes (or went)."""
         return self.folder / outbox_name(key, channel)
 
-    def send(self, msg: OutgoingMessage) -> SendResult:
+    marks_final_step = False  # one atomic file write; ``find_sent`` looks for the file
+
+    def send(self, msg: OutgoingMessage, final_step: Callable[[], None] | None = None) -> SendResult:
         """Write the file unless it is already there; the provider id is ``outbox:<file name>``."""
         path = self.path_for(msg.key, msg.channel)
         if path.exists():

@@ -15,22 +15,30 @@ Why not yagmail (the design's first choice)? Checked against yagmail 0.16.0:
 - Its default Message-ID repeats for the same from/to/subject, and it runs every body through premailer.
 
 So this channel speaks SMTP itself: MAIL, RCPT and DATA step by step on one kept-open connection, which
-tells exactly when a failure means "certainly not sent" (before DATA's final reply was awaited) and when
-it means "may have been sent" (the connection broke while waiting for it).
+tells exactly when a failure means "certainly not sent" and when it means "may have been sent". The line
+between them is DATA's final ``.``: a server discards a message whose DATA did not end (RFC 5321 4.1.1.4),
+so the message is sent in two writes, the content and then the dot, and the sender's ``final_step`` (the
+ledger's mark) runs between them. A failure before the dot is "not sent"; from the dot on, "maybe sent".
+
+Each message's Message-ID is a function of its ledger key, so a message sent again after a failure
+carries the same Message-ID and a receiver can tell it is the same message.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import re
 import smtplib
+import socket
 import ssl
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from email.header import Header
 from email.message import EmailMessage, Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import SMTPUTF8, compat32
-from email.utils import formataddr, formatdate, make_msgid
+from email.utils import formataddr, formatdate
 
 from ..config import EmailChannel
 from ..errors import LoyalsheetError
@@ -44,10 +52,15 @@ def _domain(address: str) -> str:
     return address.rpartition("@")[2] or "localhost"
 
 
+def message_id(key: str, sender: str) -> str:
+    """The Message-ID of the message with ledger key ``key``: the same on every attempt, unique per key."""
+    return f"<{hashlib.sha256(key.encode('utf-8')).hexdigest()[:40]}.loyalsheet@{_domain(sender)}>"
+
+
 def build_email(msg: OutgoingMessage, sender: str, *, sender_name: str | None = None) -> Message:
     """The MIME message for ``msg``: text/plain, plus text/html as an alternative when there is HTML.
 
-    Every message gets its own Message-ID (``make_msgid`` with the sender's domain, so no DNS lookup).
+    The Message-ID comes from the message's key (:func:`message_id`): the same message, sent again, keeps it.
     Marketing mail always carries ``List-Unsubscribe`` (the message's own value, else a mailto: to the
     sender); service mail carries it when the message has one.
 
@@ -59,8 +72,7 @@ def build_email(msg: OutgoingMessage, sender: str, *, sender_name: str | None = 
     if unsubscribe is None and msg.kind == "marketing":
         unsubscribe = f"<mailto:{sender}?subject=unsubscribe>"
     headers: list[tuple[str, str]] = [("To", msg.to), ("Date", formatdate(usegmt=True)),
-                                      ("Message-ID", make_msgid(idstring=msg.campaign[:20] or None,
-                                                                domain=_domain(sender)))]
+                                      ("Message-ID", message_id(msg.key, sender))]
     if unsubscribe:
         headers.append(("List-Unsubscribe", unsubscribe))
     subject = " ".join((msg.subject or "").split())  # a line break typed in a cell must not end the header
@@ -101,6 +113,15 @@ def email_bytes(mime: Message) -> bytes:
     return mime.as_bytes(policy=_WIRE)
 
 
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _data_content(payload: bytes) -> bytes:
+    """The message as DATA carries it before the final dot: lines starting with "." doubled, ending in CRLF."""
+    content = _LEADING_DOT.sub(b"..", payload)
+    return content if content.endswith(b"\r\n") else content + b"\r\n"
+
+
 def _reply(resp: bytes | str) -> str:
     return resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)
 
@@ -110,6 +131,7 @@ class SmtpEmail:
 
     provider = "smtp"
     can_find_sent = False
+    marks_final_step = True  # DATA's final dot: before it, the server discards what it got
 
     def __init__(self, host: str, port: int, sender: str, *, username: str | None = None,
                  password: str | None = None, starttls: bool = True, use_ssl: bool = False,
@@ -154,6 +176,10 @@ class SmtpEmail:
                                         context=ssl.create_default_context())
             else:
                 smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            # The content and the final dot go in two writes (see send): without this, Nagle's algorithm
+            # holds the dot until the server's delayed ACK of the content, about 40 ms a message.
+            assert smtp.sock is not None  # connected (smtplib types it Optional)
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             smtp.ehlo()
             if self.starttls and not self.use_ssl:
                 smtp.starttls(context=ssl.create_default_context())
@@ -185,8 +211,10 @@ class SmtpEmail:
 
     # ----------------------------------------------------------------- sending
 
-    def send(self, msg: OutgoingMessage) -> SendResult:
-        """Send over the kept connection; reconnect once if it went stale before anything was sent."""
+    def send(self, msg: OutgoingMessage, final_step: Callable[[], None] | None = None) -> SendResult:
+        """Send over the kept connection; reconnect once if it went stale before anything was sent.
+
+        ``final_step`` is called after the content went out and just before DATA's final dot."""
         em = build_email(msg, self.sender, sender_name=self.sender_name)
         payload = email_bytes(em)
         utf8 = not (msg.to + self.sender).isascii()
@@ -204,10 +232,21 @@ class SmtpEmail:
                     raise ChannelDown("unreachable", "disconnected",
                                       f"{self.host}:{self.port} closed the connection: {exc}") from exc
         try:
-            code, resp = smtp.data(payload)
-        except smtplib.SMTPDataError as exc:  # DATA itself refused: the message was not transmitted
-            self._reset()
-            raise self._refused(exc.smtp_code, exc.smtp_error, "data") from exc
+            code, resp = smtp.docmd("data")
+            if code != 354:  # DATA itself refused: the message was not transmitted
+                self._reset()
+                raise self._refused(code, resp, "data")
+            smtp.send(_data_content(payload))
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            # Before the final dot the server throws away what it got: certainly not sent, safe to retry.
+            self._drop()
+            raise RetryableError("disconnected-before-end", f"the connection broke before the message ended: {exc}",
+                                 maybe_sent=False) from exc
+        if final_step is not None:
+            final_step()
+        try:
+            smtp.send(b".\r\n")
+            code, resp = smtp.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             # The message may be complete at the server and only the reply lost: we cannot know.
             self._drop()

@@ -10,7 +10,7 @@ sender asks :meth:`TwilioSms.find_sent` whether Twilio already has the message.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -110,7 +110,9 @@ class TwilioSms:
 
     # ----------------------------------------------------------------- sending
 
-    def send(self, msg: OutgoingMessage) -> SendResult:
+    marks_final_step = False  # the request is the only step: Twilio is asked instead (``find_sent``)
+
+    def send(self, msg: OutgoingMessage, final_step: Callable[[], None] | None = None) -> SendResult:
         """``messages.create``; Twilio's errors become the channel errors the sender understands."""
         try:
             created = self._client.messages.create(to=msg.to, from_=self.from_number, body=msg.body)

@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 
 from ..jobs import run_check
-from .common import App, common_options, open_book, out_console, print_json, progress_bar
+from .common import App, common_options, open_book, out_console, print_json, progress_bar, styled
 
 
 @click.command()
@@ -38,7 +38,7 @@ def check(app: App, workbook: Path | None, max_rows: int, as_json: bool, day: da
                 table.add_column(app.t(key), overflow="fold")
             for p in located[:max_rows]:
                 style = "red" if p.severity == "error" else "yellow"
-                table.add_row(p.file, f"[{style}]{app.t('severity.' + p.severity)}[/]", p.cell, p.header, p.value,
+                table.add_row(p.file, styled((app.t("severity." + p.severity), style)), p.cell, p.header, p.value,
                               p.message, p.hint)
             console.print(table)
             if len(located) > max_rows:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from ..config import Config, load_config
 from ..errors import ConfigError, LoyalsheetError
@@ -101,16 +103,57 @@ class App:
         return datetime.now(ZoneInfo(tz)).date()
 
 
+# What a terminal would act on instead of showing: C0 and C1 control characters (ESC starts colour, link and
+# title sequences; CR and backspace overwrite what was shown) and the bidirectional embedding, override and
+# isolate marks (they reorder what follows them on the line). Line breaks and tabs are shown as they are.
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_text(text: str) -> str:
+    """``text`` safe for a terminal: every control character and direction mark shown as its escape (``\\x1b``)."""
+    return _TERMINAL_CONTROLS.sub(_visible, text)
+
+
+class SafeConsole(Console):
+    """A rich Console that prints every string as it is: no markup (``[bold]``, ``[link=...]``), no emoji
+    codes (``:smile:``), control characters made visible. Member names, notes, store names and file names
+    come from the workbook and config.yaml: they are data, never instructions to the terminal.
+
+    Every str reaches the screen through :meth:`render_str` (printed directly, or as a table's title or
+    cell), so this one override covers them all; styles are given as :class:`rich.text.Text` (see
+    :func:`styled`).
+    """
+
+    def render_str(self, text: str, *, style: str | Any = "", justify: Any = None, overflow: Any = None,
+                   emoji: bool | None = None, markup: bool | None = None, highlight: bool | None = None,
+                   highlighter: Any = None) -> Text:
+        return Text(terminal_text(text), style=style, justify=justify, overflow=overflow)
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """A line with styled pieces, e.g. ``styled(("Error", "bold red"), ": ", message)``; text stays text."""
+    return Text.assemble(*((terminal_text(p[0]), p[1]) if isinstance(p, tuple) else terminal_text(p) for p in parts))
+
+
 def err_console() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return SafeConsole(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 def out_console() -> Console:
-    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200)
+    return SafeConsole(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200, markup=False,
+                       emoji=False)
 
 
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """``data`` as JSON; characters a terminal would act on (C1 controls, direction marks) as ``\\uXXXX`` escapes
+    (json already escapes the C0 ones), so the same text reads back and prints safely."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    click.echo(_TERMINAL_CONTROLS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text))
 
 
 def _parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -201,7 +244,7 @@ def progress_bar(app: App, enabled: bool = True) -> Iterator[Bar]:
         yield Bar(app, None)
         return
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err_console(), transient=True,
     ) as progress:
         yield Bar(app, progress)

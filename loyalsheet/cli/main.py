@@ -17,7 +17,7 @@ import click
 from .. import __version__
 from ..errors import LoyalsheetError
 from ..i18n import has, t
-from .common import _default_lang, err_console
+from .common import _default_lang, err_console, styled
 
 # Each command's module is imported when the command runs (or is listed by --help): a command then
 # starts without loading what only the others use (Twilio's client, openpyxl, the scheduler).
@@ -76,11 +76,10 @@ def _lang_from_argv(argv: list[str]) -> str:
 
 def report_error(exc: LoyalsheetError, lang: str) -> None:
     console = err_console()
-    console.print(f"[bold red]{t('error.prefix', lang)}:[/] {t(exc.code, lang, **exc.params)}", markup=True,
-                  highlight=False)
+    console.print(styled((t("error.prefix", lang) + ":", "bold red"), " ", t(exc.code, lang, **exc.params)))
     hint_key = exc.code + ".hint"
     if has(hint_key):
-        console.print(f"{t('error.todo', lang)}: {t(hint_key, lang, **exc.params)}", markup=False, highlight=False)
+        console.print(f"{t('error.todo', lang)}: {t(hint_key, lang, **exc.params)}")
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 import click
 from rich.table import Table
 
+from .. import optouts_received
 from ..config import Config
 from ..facts import Facts, MemberFacts
 from ..model import Member, MemberFile, Txn, TxnType
@@ -167,6 +168,7 @@ def _show_card(app: App, card: dict[str, Any]) -> None:
     for r in card["referrals"]:
         row("card.referral", f"{r['member_id']}: {r['reason']}")
     row("card.referred_by", card["referred_by"])
+    row("card.opt_outs", card.get("opt_outs"))
     if card["birthday"]:
         row("card.birthday", card["birthday"]["reason"])
     s = card["spend"]
@@ -198,7 +200,7 @@ def member(app: App, query: str, workbook: Path | None, as_json: bool, day: date
             print_json({"query": query, "matches": [{"member_id": m.member_id, "name": m.name, "phone": m.phone}
                                                     for m in found]})
         elif not found:
-            click.echo(app.t("member.none", query=query))
+            out_console().print(app.t("member.none", query=query))
         else:
             table = Table(title=app.t("member.several", query=query, count=len(found)), title_justify="left")
             for key in ("col.member_id", "col.name", "col.phone"):
@@ -210,9 +212,12 @@ def member(app: App, query: str, workbook: Path | None, as_json: bool, day: date
     m = found[0]
     result = loaded.ev.members.get(m.member_id)
     if result is None:  # a member row the rules could not use (e.g. a duplicate ID): say so, no card
-        click.echo(app.t("member.unusable", member=m.member_id))
+        out_console().print(app.t("member.unusable", member=m.member_id))
         sys.exit(1)
     card = member_card(m, result, loaded.mf, loaded.ev, app.lang)
+    received = optouts_received.match(optouts_received.opt_outs_of(Path(loaded.mf.path)), [m],
+                                      loaded.config.default_store.timezone)
+    card["opt_outs"] = optouts_received.member_texts(received, app.lang).get(m.member_id)
     if as_json:
         print_json(card)
     else:

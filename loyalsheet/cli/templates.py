@@ -15,7 +15,7 @@ from ..rules import evaluate
 from ..segments import segment
 from ..template_check import check_templates
 from ..workbook.reader import read_member_file
-from .common import App, common_options, err_console, out_console, print_json
+from .common import App, common_options, err_console, out_console, print_json, styled
 
 
 @click.command()
@@ -56,9 +56,9 @@ def templates(app: App, action: str, directory: Path | None, members: int, as_js
     else:
         console, err = out_console(), err_console()
         for f in result.errors:
-            err.print(f"[red]{app.t('severity.error')}[/] " + app.t(f.code, **f.params).replace("[", r"\["))
+            err.print(styled((app.t("severity.error"), "red"), " ", app.t(f.code, **f.params)))
         for f in result.warnings:
-            err.print(f"[yellow]{app.t('severity.warning')}[/] " + app.t(f.code, **f.params).replace("[", r"\["))
+            err.print(styled((app.t("severity.warning"), "yellow"), " ", app.t(f.code, **f.params)))
         console.print(app.t("templates.checked", templates=result.templates, dirs=dirs, renders=result.renders,
                             members=result.members))
         console.print(app.t("templates.failed", count=len(result.errors)) if result.errors else app.t("templates.ok"))

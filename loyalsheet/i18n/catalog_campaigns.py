@@ -82,6 +82,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{count} SMS need more than {limit} segments (e.g. {key}: {segments}); shorten the template to save cost.",
         "zh": "{count} 条短信超过 {limit} 条计费长度（例如 {key}：{segments} 条）；缩短模板可以省钱。",
     },
+    "render.too_many_steps": {
+        "en": "the template's loops ran more than {limit} steps for one message (loops inside loops?), so it was stopped",
+        "zh": "模板中的循环为一条消息运行了超过 {limit} 步（循环套循环？），已被停止",
+    },
+    "render.too_long": {
+        "en": "the template would build a text of {size} characters for one message (at most {limit}), so it was stopped",
+        "zh": "模板要为一条消息生成 {size} 个字符的文字（上限 {limit}），已被停止",
+    },
     "today.template_error": {"en": "Template problem: {where}: {detail}", "zh": "模板问题：{where}：{detail}"},
     "today.sending": {"en": "Sending", "zh": "正在发送"},
     "today.reconciled": {

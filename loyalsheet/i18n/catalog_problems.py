@@ -126,6 +126,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Fix that setting; the example config.yaml documents every setting.",
         "zh": "请修改这项设置；示例 config.yaml 里有每项设置的说明。",
     },
+    "config_env_name": {
+        "en": "{file} line {line}, {key}: this is not the name of an environment variable (its value is not "
+              "shown here, in case it is a secret)",
+        "zh": "{file} 第 {line} 行，{key}：这不是环境变量的名字（为防泄密，此处不显示它的内容）",
+    },
+    "config_env_name.hint": {
+        "en": "Write the NAME of the environment variable that holds the secret (capital letters, digits and _, "
+              "e.g. TWILIO_AUTH_TOKEN), and put the secret itself in that variable, never in config.yaml. "
+              "If a token or password was typed there, change it at the provider: it may have been seen.",
+        "zh": "这里应填写保存密钥的环境变量的名字（大写字母、数字和下划线，例如 TWILIO_AUTH_TOKEN），"
+              "密钥本身放进该环境变量，不要写进 config.yaml。如果这里填过令牌或密码，请到服务商处更换：它可能已被他人看到。",
+    },
     # --- cells ---
     "required_missing": {"en": "this cell must be filled in", "zh": "此处不能为空"},
     "required_missing.hint": {"en": "Fill in {header}.", "zh": "请填写“{header}”。"},

@@ -31,6 +31,17 @@ MESSAGES: dict[str, dict[str, str]] = {
               "or ask for help.",
         "zh": "请不要删除它：正是它保证消息不会重复发送。请从备份恢复，或寻求帮助。",
     },
+    "ledger.read_only": {
+        "en": "{file}: the send ledger is read-only, so nothing can be sent (it records each message before it goes)",
+        "zh": "{file}：发送记录是只读的，因此无法发送（每条消息发出前都要先记在其中）",
+    },
+    "ledger.read_only.hint": {
+        "en": "Nothing is wrong with its contents. Let loyalsheet write it: clear the file's read-only mark "
+              "(Windows: right-click, Properties, untick Read-only; Mac/Linux: chmod u+w \"{file}\") and make "
+              "sure you may write in the folder {folder}, or run as the user who owns it. Do not delete it.",
+        "zh": "它的内容没有问题。请让 loyalsheet 可以写入它：取消该文件的只读（Windows：右键 → 属性 → 取消勾选“只读”；"
+              "Mac/Linux：chmod u+w \"{file}\"），并确认您可以在文件夹 {folder} 中写入，或以文件所有者的身份运行。请不要删除它。",
+    },
     "ledger.newer": {
         "en": "{file} was written by a newer loyalsheet (ledger version {version})",
         "zh": "{file} 由更新版本的 loyalsheet 写入（记录版本 {version}）",
@@ -100,6 +111,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "sending was interrupted and {provider} cannot be asked whether the message arrived",
         "zh": "发送被中断，且无法向 {provider} 查询这条消息是否已送达",
     },
+    "send.interrupted_unfinished": {
+        "en": "sending was interrupted before the message ended, so {provider} threw it away: it will be sent again",
+        "zh": "发送在消息结束前被中断，{provider} 已丢弃该消息：将重新发送",
+    },
+    # --- opt-outs received, as the workbook shows them (optouts_received.py) ---
+    "optout.line.sms": {"en": "no more SMS since {day}, {how}", "zh": "已退订短信 {day}，{how}"},
+    "optout.line.email": {"en": "no more e-mail since {day}, {how}", "zh": "已退订邮件 {day}，{how}"},
+    "optout.by_reply": {"en": "by reply", "zh": "来自回复"},
+    "optout.channel.sms": {"en": "SMS", "zh": "短信"},
+    "optout.channel.email": {"en": "e-mail", "zh": "邮件"},
+    "card.opt_outs": {"en": "Opt-outs", "zh": "退订"},
     "send.summary": {
         "en": "{sent} sent, {failed} failed, {skipped} skipped, {held} not sent yet, {unknown} to check by hand",
         "zh": "已发送 {sent} 条，失败 {failed} 条，跳过 {skipped} 条，暂未发送 {held} 条，需人工核对 {unknown} 条",

@@ -24,6 +24,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "请在 LibreOffice 中保存并关闭该文件，然后重新运行。如果 LibreOffice 并没有打开，"
               "请删除同一文件夹中的隐藏文件 {lock} 后再运行。",
     },
+    "file_read_only": {
+        "en": "{file} is marked read-only, so nothing was written into it.",
+        "zh": "{file} 被设为只读，因此没有写入任何内容。",
+    },
+    "file_read_only.hint": {
+        "en": "If loyalsheet may update it, clear the read-only mark (Windows: right-click the file, Properties, "
+              "untick Read-only; Mac/Linux: chmod u+w \"{path}\") and run the command again.",
+        "zh": "如果允许 loyalsheet 更新它，请先取消只读（Windows：右键文件 → 属性 → 取消勾选“只读”；"
+              "Mac/Linux：chmod u+w \"{path}\"），再重新运行命令。",
+    },
     "file_changed": {
         "en": "{file} was changed after loyalsheet read it (someone saved it meanwhile), so nothing was written.",
         "zh": "loyalsheet 读取 {file} 之后，文件又被修改并保存过，因此没有写入任何内容。",

@@ -25,14 +25,27 @@ from .writer import CellValue, OwnedSheet, WriteResult
 
 STORE_MARK = " · "
 _TITLE_MAX = 31  # Excel's limit on a sheet's name
-_NOT_IN_TITLES = str.maketrans({c: "_" for c in "[]:*?/\\"})
+# what Excel forbids in a sheet's name, and what XML cannot hold (control characters)
+_NOT_IN_TITLES = str.maketrans({c: "_" for c in ["[", "]", ":", "*", "?", "/", "\\", "\x7f", "\ufffe", "\uffff",
+                                                  *map(chr, range(0x20))]})
+
+
+def _excel_len(text: str) -> int:
+    """Length as Excel counts it (UTF-16 units: a character outside the BMP counts two)."""
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
 
 
 def store_sheet_title(title: str, store: str) -> str:
     """The title of a store's own copy of an owned sheet: ``回访名单 Call list · 旗舰店``, the store's
-    name shortened when the whole would pass Excel's 31 characters, characters Excel forbids replaced."""
-    room = _TITLE_MAX - len(title) - len(STORE_MARK)
-    return f"{title}{STORE_MARK}{store.translate(_NOT_IN_TITLES)[:max(room, 1)]}"
+    name shortened when the whole would pass Excel's 31 characters, characters Excel forbids replaced
+    (control characters too, and an apostrophe at the end, which Excel refuses)."""
+    room = max(_TITLE_MAX - _excel_len(title) - len(STORE_MARK), 1)
+    name = ""
+    for ch in store.translate(_NOT_IN_TITLES):
+        if _excel_len(name + ch) > room:
+            break
+        name += ch
+    return f"{title}{STORE_MARK}{name.rstrip(chr(39)) or '_'}"
 
 
 def store_of_title(title: str, stores: Sequence[str]) -> str | None:

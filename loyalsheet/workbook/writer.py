@@ -162,8 +162,9 @@ def _lock_owner(lock: Path) -> str:
 
 
 def check_writable(path: Path, expected: Fingerprint) -> None:
-    """Refuse (raise :class:`WorkbookError`) when the book is open in Excel or LibreOffice, is gone,
-    or changed since it was read. Only a change of content counts: a file whose size and SHA-256 are
+    """Refuse (raise :class:`WorkbookError`) when the book is open in Excel or LibreOffice, is gone, is
+    marked read-only (the folder may be writable, but replacing the file would undo the mark), or changed
+    since it was read. Only a change of content counts: a file whose size and SHA-256 are
     the same as ``expected`` is the one that was read, even if its modification time moved."""
     path = Path(path)
     excel = excel_lock_file(path)
@@ -176,10 +177,13 @@ def check_writable(path: Path, expected: Fingerprint) -> None:
         )
     try:
         now = fingerprint(path)
+        mode = os.stat(path).st_mode
     except FileNotFoundError:
         raise WorkbookError("write_file_missing", file=path.name, path=str(path)) from None
     except OSError as exc:
         raise WorkbookError("write_failed", file=path.name, path=str(path), reason=_reason(exc)) from exc
+    if not mode & stat.S_IWUSR:  # marked read-only (chmod a-w, or Windows' read-only box): the owner meant it
+        raise WorkbookError("file_read_only", file=path.name, path=str(path))
     if now.size != expected.size or now.sha256 != expected.sha256:
         raise WorkbookError("file_changed", file=path.name, path=str(path))
 
