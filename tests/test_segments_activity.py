@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from loyalsheet.model import Member, Txn, TxnType
+from loyalsheet.model import Member, PaidWith, Txn, TxnType
 from loyalsheet.segments.activity import UNCATEGORISED, Window, activities
 
 TODAY = date(2026, 11, 22)
@@ -104,3 +104,14 @@ def test_member_without_anything() -> None:
     a = one([])
     assert (a.visits, a.spend, a.first_visit, a.last_visit, a.days_since_last_visit) == (0, 0, None, None, None)
     assert a.categories == {} and a.usual_interval is None
+
+
+def test_gift_card_spend_counts_only_as_config_says_but_is_a_visit() -> None:
+    """As the rules' spend (tiers.spend.include_gift_card): the giver paid, so by default it is not spend."""
+    txns = [txn("A", date(2026, 6, 1), amount="5000"),
+            txn("A", date(2026, 6, 15), amount="250", paid_with=PaidWith.GIFT_CARD, gift_card="GC2"),
+            txn("A", date(2026, 6, 20), TxnType.REFUND, "50", paid_with=PaidWith.GIFT_CARD, gift_card="GC2")]
+    (without,) = activities([member("A")], txns, TODAY, WINDOW, include_gift_card=False)
+    (with_them,) = activities([member("A")], txns, TODAY, WINDOW, include_gift_card=True)
+    assert (without.spend, without.lifetime_spend, without.visits) == (Decimal(5000), Decimal(5000), 2)
+    assert (with_them.spend, with_them.visits) == (Decimal(5200), 2)
