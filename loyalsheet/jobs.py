@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .channels import TWILIO_API, Channel, channels_from_config
+from .channels import TWILIO_API, AliyunSms, Channel, channels_from_config
 from .collector import paused
 from .config import Config
 from .daily import (
@@ -415,6 +415,9 @@ def run_today(
             env = os.environ if environ is None else environ
             base = config.channels.sms.api_base_url if config.channels.sms is not None else TWILIO_API
             channels = {str(k): v for k, v in channels_from_config(config, env, twilio_base_url=base).items()}
+            sms = channels.get("sms")
+            if isinstance(sms, AliyunSms) and config.channels.sms is not None:
+                sms.verify(config.channels.sms)  # a wrong signature or template stops here, before any message
             # Settle what an interrupted run left in flight before deciding today's plan.
             reconciled = send_all([], ledger, channels, now=lambda: datetime.now(UTC))
             reconciled.raise_if_stopped()

@@ -80,6 +80,8 @@ class OutgoingMessage:
     subject: str | None = None  # email
     html: str | None = None  # email, optional HTML alternative
     list_unsubscribe: str | None = None  # value of the List-Unsubscribe header, e.g. "<mailto:...>, <https://...>"
+    template_code: str | None = None  # sms through Aliyun: the approved template's code (SMS_...)
+    template_params: str | None = None  # sms through Aliyun: the template's variables as JSON
 
     def __post_init__(self) -> None:
         if not self.key or not self.key.strip():

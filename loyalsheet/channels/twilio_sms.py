@@ -106,7 +106,7 @@ class TwilioSms:
         """Build from config.yaml's ``channels.sms``; the SID and token come from the named variables."""
         sid = _env(environ, settings.account_sid_env, "channels.sms.account_sid_env")
         token = _env(environ, settings.auth_token_env, "channels.sms.auth_token_env")
-        return cls(sid, token, settings.from_number, base_url=base_url, timeout=timeout)
+        return cls(sid, token, settings.from_number or "", base_url=base_url, timeout=timeout)
 
     # ----------------------------------------------------------------- sending
 
