@@ -16,15 +16,16 @@ A template that is missing or fails to render holds that message (``template_mis
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from .campaigns import Candidate, Held, MessagingSettings, Planned
-from .channels.aliyun_sms import params_json
 from .config import AliyunTemplate, Config
 from .ledger import OutgoingMessage
 from .model import Member
@@ -108,22 +109,28 @@ def aliyun_value(value: Any, lang: str) -> str:
     return "" if value is None else str(value)
 
 
-def aliyun_params(setting: str, tpl: AliyunTemplate, ctx: Mapping[str, Any], lang: str) -> dict[str, str]:
+def params_json(values: Mapping[str, str]) -> str:
+    """Aliyun's TemplateParam: the variables as JSON, in order, Chinese as it is."""
+    return json.dumps(dict(values), ensure_ascii=False, separators=(",", ":"))
+
+
+def aliyun_params(setting: str, tpl: AliyunTemplate, ctx: Mapping[str, Any], lang: str,
+                  config_file: Path | None = None) -> dict[str, str]:
     """The declared variables' values from the template context; :class:`RenderError` naming the setting
     when the code is missing, a variable is not a value loyalsheet knows, or a value is too long."""
     if not tpl.code:
-        raise RenderError(setting, None, "no Aliyun template code for this campaign and language: add it under "
-                                         "channels.sms.templates in config.yaml")
+        raise RenderError(setting, None, f"{setting}: no Aliyun template code for this campaign and language: add it under "
+                                         "channels.sms.templates in config.yaml", config_file)
     values: dict[str, str] = {}
     for var in tpl.variables:
         if var not in ctx or isinstance(ctx[var], list | tuple | dict):
             known = ", ".join(sorted(k for k, v in ctx.items() if not isinstance(v, list | tuple | dict)))
-            raise RenderError(setting, None, f"variable {var!r} ({tpl.code}) is not a value of this message; "
-                                             f"use one of: {known}")
+            raise RenderError(setting, None, f"{setting}: variable {var!r} ({tpl.code}) is not a value of this message; "
+                                             f"use one of: {known}", config_file)
         text = aliyun_value(ctx[var], lang)
         if len(text) > ALIYUN_VALUE_MAX:
-            raise RenderError(setting, None, f"variable {var!r} ({tpl.code}) is {len(text)} characters long "
-                                             f"(Aliyun allows {ALIYUN_VALUE_MAX}): {text[:40]}")
+            raise RenderError(setting, None, f"{setting}: variable {var!r} ({tpl.code}) is {len(text)} characters "
+                                             f"long (Aliyun allows {ALIYUN_VALUE_MAX}): {text[:40]}", config_file)
         values[var] = text
     return values
 
@@ -161,7 +168,7 @@ def compose_one(p: Planned, member: Member | None, result: MemberResult | None, 
         aliyun = aliyun_template(config, c.template, c.campaign, p.lang)
         if aliyun is not None:
             setting, tpl = aliyun
-            params = params_json(aliyun_params(setting, tpl, ctx, p.lang))
+            params = params_json(aliyun_params(setting, tpl, ctx, p.lang, config.base_dir / "config.yaml"))
             code = tpl.code
         text = rendered.text
         if c.kind == "marketing":

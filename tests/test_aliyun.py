@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from loyalsheet.channels import AliyunSms, ChannelDown, channels_from_config
-from loyalsheet.channels.aliyun_sms import aliyun_number, template_variables
+from loyalsheet.channels import ChannelDown, channels_from_config
+from loyalsheet.channels.aliyun_sms import AliyunSms, aliyun_number, template_variables
 from loyalsheet.channels.base import PermanentError, RetryableError
 from loyalsheet.config import AliyunTemplate, Channels, Config, SmsChannel
 from loyalsheet.errors import LoyalsheetError

@@ -171,5 +171,34 @@ def test_a_template_variable_loyalsheet_does_not_know_holds_those_messages_with_
         cli: Callable[..., Result], store: Path, ali: FakeAliyun, sink: SmtpSink) -> None:
     env = use_aliyun(store, ali, sink, variables={**VARIABLES, "birthday": ("name", "coupon")})
     data = json.loads(today(cli, store, "--at", "10:00", "--json", env=env).out)
-    assert any("channels.sms.templates.birthday" in e["file"] and "'coupon'" in e["detail"] for e in data["errors"])
+    assert any(e["file"].endswith("config.yaml") and "channels.sms.templates.birthday.zh: variable 'coupon'"
+               in e["detail"] for e in data["errors"])
     assert any(h["reason"] == "template_error" and h["campaign"] == "birthday" for h in data["held"])
+
+
+def test_templates_check_finds_undeclared_variables_and_values_too_long(
+        cli: Callable[..., Result], store: Path, ali: FakeAliyun, sink: SmtpSink) -> None:
+    plain = (store / "config.yaml").read_text(encoding="utf-8")
+    use_aliyun(store, ali, sink, variables={**VARIABLES, "winback": ("name", "coupon")})
+    out = cli("templates", "check", "--config", str(store / "config.yaml"), "--json", "--lang", "en", cwd=store)
+    assert out.code == 1, out.err
+    errors = json.loads(out.out)["errors"]
+    assert sorted(e["detail"].split(":")[0] for e in errors) == ["channels.sms.templates.winback.en",
+                                                                 "channels.sms.templates.winback.zh"]
+    assert all(e["file"].endswith("config.yaml") and "'coupon'" in e["detail"] for e in errors)
+    (store / "config.yaml").write_text(plain, encoding="utf-8")
+    use_aliyun(store, ali, sink)
+    fine = cli("templates", "check", "--config", str(store / "config.yaml"), "--json", cwd=store)
+    assert fine.code == 0, fine.out
+
+
+def test_a_value_longer_than_aliyun_allows_is_named() -> None:
+    from loyalsheet.compose import aliyun_params
+    from loyalsheet.config import AliyunTemplate
+    from loyalsheet.render import RenderError
+
+    tpl = AliyunTemplate(code="SMS_1", variables=("name", "event_title"))
+    got = aliyun_params("channels.sms.templates.event.zh", tpl, {"name": "王芳", "event_title": "春季新品发布会"}, "zh")
+    assert got == {"name": "王芳", "event_title": "春季新品发布会"}
+    with pytest.raises(RenderError, match=r"event_title.*36 characters long \(Aliyun allows 35\)"):
+        aliyun_params("channels.sms.templates.event.zh", tpl, {"name": "王芳", "event_title": "新" * 36}, "zh")

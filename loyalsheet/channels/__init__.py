@@ -11,7 +11,6 @@ from collections.abc import Mapping
 
 from ..config import Config
 from ..ledger import ChannelName
-from .aliyun_sms import ALIYUN_API, AliyunSms
 from .base import Channel, ChannelDown, ChannelError, DownKind, PermanentError, RetryableError, SendResult
 from .outbox import Outbox, outbox_name
 from .smtp_email import SmtpEmail, build_email
@@ -31,6 +30,8 @@ def channels_from_config(config: Config, environ: Mapping[str, str], *,
     outbox = Outbox(config.base_dir / settings.outbox, sender=sender, sender_name=store)
     result: dict[ChannelName, Channel] = {"sms": outbox, "email": outbox}
     if settings.sms is not None and settings.sms.provider == "aliyun":
+        from .aliyun_sms import AliyunSms  # (Aliyun's client takes a second to import: only when used)
+
         result["sms"] = AliyunSms.from_config(settings.sms, environ)
     elif settings.sms is not None:
         result["sms"] = TwilioSms.from_config(settings.sms, environ, base_url=twilio_base_url)
@@ -40,9 +41,7 @@ def channels_from_config(config: Config, environ: Mapping[str, str], *,
 
 
 __all__ = [
-    "ALIYUN_API",
     "TWILIO_API",
-    "AliyunSms",
     "Channel",
     "ChannelDown",
     "ChannelError",

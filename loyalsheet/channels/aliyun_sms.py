@@ -16,11 +16,9 @@ with one line naming it, never half-way through the day.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import requests
@@ -33,7 +31,7 @@ from darabonba.runtime import RuntimeOptions
 
 from ..config import SmsChannel
 from ..errors import LoyalsheetError
-from ..ledger import Entry, OutgoingMessage
+from ..ledger import Entry, OutgoingMessage, Reply
 from .base import ChannelDown, DownKind, PermanentError, RetryableError, SendResult
 from .twilio_sms import RECONCILE_SLACK, _connect_failed, _env
 
@@ -243,13 +241,16 @@ class AliyunSms:
             day += timedelta(days=1)
         return None
 
+    # Aliyun's SMS API has no way to list members' replies (上行短信): it hands them to a message queue
+    # (MNS) or pushes them to a web address, neither of which loyalsheet reads (yet).
+    can_read_replies = False
+
+    def replies(self, since: datetime) -> list[Reply]:
+        """Nothing: see ``can_read_replies``."""
+        return []
+
     def close(self) -> None:
         """Nothing to release: the client opens a connection per request."""
 
 
-def params_json(values: Mapping[str, Any]) -> str:
-    """The TemplateParam JSON, keys in order, Chinese as it is."""
-    return json.dumps(dict(values), ensure_ascii=False, separators=(",", ":"))
-
-
-__all__ = ["ALIYUN_API", "AliyunSms", "aliyun_number", "params_json", "template_variables"]
+__all__ = ["ALIYUN_API", "AliyunSms", "aliyun_number", "template_variables"]

@@ -24,7 +24,7 @@ from urllib3.exceptions import NewConnectionError
 
 from ..config import SmsChannel
 from ..errors import LoyalsheetError
-from ..ledger import Entry, OutgoingMessage, body_hash
+from ..ledger import Entry, OutgoingMessage, Reply, body_hash
 from .base import ChannelDown, DownKind, PermanentError, RetryableError, SendResult
 
 TWILIO_API = "https://api.twilio.com"
@@ -182,6 +182,33 @@ class TwilioSms:
         except TwilioException as exc:
             raise ChannelDown("server", "twilio-bad-reply", str(exc), maybe_sent=True) from exc
         return found
+
+    # ----------------------------------------------------------------- replies
+
+    can_read_replies = True
+
+    def replies(self, since: datetime) -> list[Reply]:
+        """Inbound messages to the store's number sent since ``since`` (Twilio's ``DateSent>`` filter), oldest first."""
+        found: list[Reply] = []
+        try:
+            for m in self._client.messages.stream(to=self.from_number, date_sent_after=since, page_size=100,
+                                                  limit=5000):
+                if not str(m.direction or "").startswith("inbound"):
+                    continue
+                when: datetime | None = m.date_sent or m.date_created
+                found.append(Reply(provider=self.provider, provider_id=str(m.sid), sender=str(m.from_ or ""),
+                                   body=str(m.body or ""), received_at=when or since))
+        except TwilioRestException as exc:
+            down = self._classify(exc)
+            if isinstance(down, ChannelDown):
+                raise down from exc
+            raise ChannelDown("server", str(exc.code or exc.status), str(getattr(exc, "msg", exc))) from exc
+        except requests.exceptions.RequestException as exc:
+            kind: DownKind = "unreachable" if _connect_failed(exc) else "timeout"
+            raise ChannelDown(kind, "replies", f"cannot read replies from Twilio: {exc}") from exc
+        except TwilioException as exc:
+            raise ChannelDown("server", "twilio-bad-reply", str(exc)) from exc
+        return sorted(found, key=lambda r: (r.received_at, r.provider_id))
 
     def status(self, sid: str) -> str:
         """Twilio's current status of a message ("queued", "sent", "delivered", "undelivered", ...)."""

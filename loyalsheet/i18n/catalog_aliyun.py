@@ -37,4 +37,11 @@ MESSAGES: dict[str, dict[str, str]] = {
               "Nothing was sent.",
         "zh": "请让 config.yaml 中的 `variables:` 与已审核模板中的 ${{...}} 变量名完全一致。没有发送任何消息。",
     },
+    # --- members' replies, read at the start of today and refresh ---
+    "replies.read": {
+        "en": "{new} SMS replies read: {opt_out} opt-outs (recorded, no more SMS to them), {confirm} event "
+              "confirmations, {other} for staff (see \"{sheet}\")",
+        "zh": "读取到 {new} 条短信回复：退订 {opt_out} 条（已记录，不再发短信），确认参加活动 {confirm} 条，"
+              "待店员处理 {other} 条（见“{sheet}”）",
+    },
 }
