@@ -50,7 +50,7 @@ from .refresh import (
     previous_standing,
     sheet_title,
 )
-from .reply_run import RepliesRead, ReplyReader, read_or_stop, reader_from_config, replies_sheet_of
+from .reply_run import RepliesRead, ReplyReader, read_or_stop, reader_from_config, refresh_replies, replies_sheet_of
 from .report import Located, counts, locate, sort_key
 from .rules import evaluate
 from .rules.explain import Reason
@@ -252,22 +252,6 @@ class RefreshResult:
         }
 
 
-def _refresh_replies(config: Config, workbook: Path, mf: MemberFile, lang: str, today: date,
-                     environ: Mapping[str, str] | None = None) -> tuple[RepliesRead | None, Any]:
-    """Read members' SMS replies (when SMS is set up and the ledger exists) and the Replies sheet to write."""
-    path = ledger_path_for(workbook)
-    if config.channels.sms is None or not path.exists():
-        return None, None
-    reader = reader_from_config(config, os.environ if environ is None else environ)
-    now = datetime.now(UTC)
-    with Ledger(path) as ledger:
-        try:
-            read = read_or_stop(config, ledger, mf, reader, now, today) if reader is not None else None
-        finally:
-            if reader is not None:
-                reader.close()
-        return read, replies_sheet_of(config, ledger, mf, lang, now)
-
 
 def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry_run: bool = False,
                 store: str | None = None, progress: Progress | None = None) -> RefreshResult:
@@ -307,7 +291,7 @@ def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry
     replies: RepliesRead | None = None
     if not dry_run:
         sheets = list(plan.sheets)
-        replies, sheet = _refresh_replies(config, book.path, mf, lang, today)
+        replies, sheet = refresh_replies(config, book.path, mf, lang, today)
         if sheet is not None:
             sheets.append(sheet)
         written = book.write_owned_sheets(sheets, config.backups)

@@ -11,14 +11,16 @@ each is interpreted, kept in the ledger once (by the provider's id), and acted o
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from .config import Config
-from .ledger import Ledger, Reply
+from .ledger import Ledger, Reply, ledger_path_for
 from .model import MemberFile
 from .replies import Invitation, event_of_key, interpret, replies_sheet
 from .workbook.writer import OwnedSheet
@@ -131,5 +133,22 @@ def replies_sheet_of(config: Config, ledger: Ledger, mf: MemberFile, lang: str, 
                          config.default_store.timezone, names, members_by_phone(mf))
 
 
+def refresh_replies(config: Config, workbook: Path, mf: MemberFile, lang: str, today: date,
+                     environ: Mapping[str, str] | None = None) -> tuple[RepliesRead | None, OwnedSheet | None]:
+    """Read members' SMS replies (when SMS is set up and the ledger exists) and the Replies sheet to write."""
+    path = ledger_path_for(workbook)
+    if config.channels.sms is None or not path.exists():
+        return None, None
+    reader = reader_from_config(config, os.environ if environ is None else environ)
+    now = datetime.now(UTC)
+    with Ledger(path) as ledger:
+        try:
+            read = read_or_stop(config, ledger, mf, reader, now, today) if reader is not None else None
+        finally:
+            if reader is not None:
+                reader.close()
+        return read, replies_sheet_of(config, ledger, mf, lang, now)
+
+
 __all__ = ["RepliesRead", "ReplyReader", "members_by_phone", "read_or_stop", "read_replies", "reader_from_config",
-           "replies_sheet_of"]
+           "refresh_replies", "replies_sheet_of"]
