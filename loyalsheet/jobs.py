@@ -252,7 +252,6 @@ class RefreshResult:
         }
 
 
-
 def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry_run: bool = False,
                 store: str | None = None, progress: Progress | None = None) -> RefreshResult:
     """Recompute points, tiers and segments and write Member status, Call list, Call log and Dashboard
