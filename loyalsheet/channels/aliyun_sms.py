@@ -250,7 +250,8 @@ class AliyunSms:
         return []
 
     def close(self) -> None:
-        """Nothing to release: the client opens a connection per request."""
+        """Nothing of this channel's to release: the official client keeps its connections in a pool
+        shared by the whole process (closed when the process ends)."""
 
 
 __all__ = ["ALIYUN_API", "AliyunSms", "aliyun_number", "template_variables"]

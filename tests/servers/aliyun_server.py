@@ -193,11 +193,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(status)
             self.send_header("Content-Type", "application/json;charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
+            # one request per connection: the official client keeps idle connections in a pool shared by
+            # the whole process, which would keep this server's threads waiting after a test
+            self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(data)
             self.wfile.flush()
         except OSError:
-            self.close_connection = True
+            pass
+        self.close_connection = True
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
