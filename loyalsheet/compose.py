@@ -16,18 +16,21 @@ A template that is missing or fails to render holds that message (``template_mis
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from .campaigns import Candidate, Held, MessagingSettings, Planned
-from .config import Config
+from .config import AliyunTemplate, Config
 from .facts import MemberFacts
 from .ledger import OutgoingMessage
 from .model import Member
-from .render import RenderError, Templates, sms_size
+from .render import RenderError, Templates, long_date, number, sms_size
 from .rules import MemberResult
 
 
@@ -79,6 +82,58 @@ def context(c: Candidate, member: Member | None, result: MemberResult | None, la
     return ctx
 
 
+ALIYUN_VALUE_MAX = 35  # characters in one variable's value (Aliyun's rule for variables of type "other")
+
+
+def aliyun_template(config: Config, template: str, campaign: str, lang: str) -> tuple[str, AliyunTemplate] | None:
+    """The Aliyun template for a message: ``channels.sms.templates.<template or campaign>.<lang>``."""
+    sms = config.channels.sms
+    if sms is None or sms.provider != "aliyun":
+        return None
+    for name in (template, campaign):
+        found = sms.templates.get(name, {}).get(lang)  # type: ignore[call-overload]
+        if found is not None:
+            return f"channels.sms.templates.{name}.{lang}", found
+    return f"channels.sms.templates.{template}.{lang}", AliyunTemplate(code="", variables=())
+
+
+def aliyun_value(value: Any, lang: str) -> str:
+    """One template variable as Aliyun gets it: dates and numbers in the member's language."""
+    if isinstance(value, date):
+        return long_date(value, lang)
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if isinstance(value, int | Decimal):
+        return number(value, lang)
+    return "" if value is None else str(value)
+
+
+def params_json(values: Mapping[str, str]) -> str:
+    """Aliyun's TemplateParam: the variables as JSON, in order, Chinese as it is."""
+    return json.dumps(dict(values), ensure_ascii=False, separators=(",", ":"))
+
+
+def aliyun_params(setting: str, tpl: AliyunTemplate, ctx: Mapping[str, Any], lang: str,
+                  config_file: Path | None = None) -> dict[str, str]:
+    """The declared variables' values from the template context; :class:`RenderError` naming the setting
+    when the code is missing, a variable is not a value loyalsheet knows, or a value is too long."""
+    if not tpl.code:
+        raise RenderError(setting, None, f"{setting}: no Aliyun template code for this campaign and language: add it under "
+                                         "channels.sms.templates in config.yaml", config_file)
+    values: dict[str, str] = {}
+    for var in tpl.variables:
+        if var not in ctx or isinstance(ctx[var], list | tuple | dict):
+            known = ", ".join(sorted(k for k, v in ctx.items() if not isinstance(v, list | tuple | dict)))
+            raise RenderError(setting, None, f"{setting}: variable {var!r} ({tpl.code}) is not a value of this message; "
+                                             f"use one of: {known}", config_file)
+        text = aliyun_value(ctx[var], lang)
+        if len(text) > ALIYUN_VALUE_MAX:
+            raise RenderError(setting, None, f"{setting}: variable {var!r} ({tpl.code}) is {len(text)} characters "
+                                             f"long (Aliyun allows {ALIYUN_VALUE_MAX}): {text[:40]}", config_file)
+        values[var] = text
+    return values
+
+
 def list_unsubscribe(messaging: MessagingSettings, sender: str | None, member_id: str) -> str | None:
     """The List-Unsubscribe header value: ``<mailto:...>`` and, when set, ``<https://...>``."""
     parts = []
@@ -105,8 +160,15 @@ def compose_one(p: Planned, member: Member | None, result: MemberResult | None, 
         name = templates.name_for(config.campaigns.events.template, p.channel, p.lang)
     if name is None:
         raise LookupError(f"{c.template}.{p.channel}.{p.lang}.j2")
-    rendered = templates.render(name, context(c, member, result, p.lang, config, today))
+    ctx = context(c, member, result, p.lang, config, today)
+    rendered = templates.render(name, ctx)
     if p.channel == "sms":
+        code = params = None
+        aliyun = aliyun_template(config, c.template, c.campaign, p.lang)
+        if aliyun is not None:
+            setting, tpl = aliyun
+            params = params_json(aliyun_params(setting, tpl, ctx, p.lang, config.base_dir / "config.yaml"))
+            code = tpl.code
         text = rendered.text
         if c.kind == "marketing":
             line = _line(messaging.opt_out_sms, p.lang)
@@ -117,7 +179,7 @@ def compose_one(p: Planned, member: Member | None, result: MemberResult | None, 
         if size.segments > messaging.sms_segment_limit:
             warning = f"{size.segments} SMS segments (limit {messaging.sms_segment_limit})"
         msg = OutgoingMessage(key=c.key, member_id=c.member_id, campaign=c.campaign, channel="sms", to=p.to,
-                              body=text, planned_for=today, kind=c.kind)
+                              body=text, planned_for=today, kind=c.kind, template_code=code, template_params=params)
         return Composed(p, msg, size.segments, text, warning)
     text, page = rendered.text, rendered.html
     unsubscribe = None

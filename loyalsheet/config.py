@@ -58,14 +58,43 @@ class Store(_Strict):
         return v
 
 
+class AliyunTemplate(_Strict):
+    code: str = Field(min_length=1, description="The approved template's code (模板CODE), e.g. SMS_123456789")
+    variables: tuple[str, ...] = Field(
+        (), description="The template's variables (${name} in Aliyun's text), each one a value loyalsheet fills: "
+                        "name, points, tier, store, sender, ... or the campaign's own (e.g. expiring, expires)")
+
+
 class SmsChannel(_Strict):
-    provider: Literal["twilio"] = "twilio"
-    from_number: str = Field(description="The Twilio number or messaging service SID messages come from")
-    account_sid_env: str = Field("TWILIO_ACCOUNT_SID", description="Environment variable holding the account SID")
-    auth_token_env: str = Field("TWILIO_AUTH_TOKEN", description="Environment variable holding the auth token")
+    provider: Literal["twilio", "aliyun"] = Field("twilio", description="twilio, or aliyun (阿里云短信)")
+    from_number: str | None = Field(None, description="Twilio: the number or messaging service SID messages come from")
+    account_sid_env: str = Field("TWILIO_ACCOUNT_SID", description="Twilio: environment variable holding the account SID")
+    auth_token_env: str = Field("TWILIO_AUTH_TOKEN", description="Twilio: environment variable holding the auth token")
     api_base_url: str = Field(
         "https://api.twilio.com", description="Twilio's API address; change only for a proxy or a test server"
     )
+    sign_name: str | None = Field(None, description="Aliyun: the approved signature (签名), without 【】")
+    access_key_id_env: str = Field("ALIBABA_CLOUD_ACCESS_KEY_ID",
+                                   description="Aliyun: environment variable holding the AccessKey ID")
+    access_key_secret_env: str = Field("ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                                       description="Aliyun: environment variable holding the AccessKey secret")
+    endpoint: str = Field("dysmsapi.aliyuncs.com", description="Aliyun: the SMS API's address; change only for a test server")
+    templates: dict[str, dict[Literal["zh", "en"], AliyunTemplate]] = Field(
+        default_factory=dict,
+        description="Aliyun: per campaign template (message_templates name) and language, the approved template "
+                    "code and its variables",
+    )
+
+    @model_validator(mode="after")
+    def _provider_settings(self) -> SmsChannel:
+        if self.provider == "twilio" and not self.from_number:
+            raise ValueError("from_number is needed with provider: twilio (the Twilio number messages come from)")
+        if self.provider == "aliyun":
+            if not self.sign_name:
+                raise ValueError("sign_name is needed with provider: aliyun (the approved signature, 签名)")
+            if not self.templates:
+                raise ValueError("templates is needed with provider: aliyun (a template code per campaign and language)")
+        return self
 
 
 class EmailChannel(_Strict):

@@ -37,7 +37,7 @@ from .daily import (
 from .errors import WorkbookError
 from .i18n import t
 from .ledger import Ledger, State, ledger_path_for
-from .model import Member, MemberFile, Problem
+from .model import MemberFile, Problem
 from .packing import fields_reducer
 from .parallel import Forked
 from .refresh import (
@@ -51,6 +51,7 @@ from .refresh import (
     previous_standing,
     sheet_title,
 )
+from .reply_run import RepliesRead, ReplyReader, read_or_stop, reader_from_config, refresh_replies, replies_sheet_of
 from .report import Located, counts, locate, sort_key
 from .rules import evaluate
 from .rules.explain import Reason
@@ -237,6 +238,7 @@ class RefreshResult:
     moves: tuple[dict[str, Any], ...]
     backup: Path | None
     written: bool
+    replies: RepliesRead | None = None  # members' SMS replies read at the start (None: not read)
 
     def summary(self) -> dict[str, Any]:
         return {"members": self.members, "calls": self.plan.calls, "collected": len(self.plan.collected),
@@ -248,6 +250,7 @@ class RefreshResult:
             "moves": list(self.moves), "sheets": [s.title for s in self.plan.sheets],
             "counts": {k: dict(v) for k, v in self.plan.counts.items()},
             "backup": str(self.backup) if self.backup else None,
+            "replies": self.replies.as_json() if self.replies is not None else None,
         }
 
 
@@ -288,10 +291,15 @@ def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry
                                         config.default_store.timezone),
     )
     written = None
+    replies: RepliesRead | None = None
     if not dry_run:
-        written = book.write_owned_sheets(plan.sheets, config.backups)
+        sheets = list(plan.sheets)
+        replies, sheet = refresh_replies(config, book.path, mf, lang, today)
+        if sheet is not None:
+            sheets.append(sheet)
+        written = book.write_owned_sheets(sheets, config.backups)
     return RefreshResult(
-        path=book.path, day=today, members=len(mf.members), errors=errors, dry_run=dry_run, plan=plan,
+        path=book.path, day=today, members=len(mf.members), errors=errors, dry_run=dry_run, plan=plan, replies=replies,
         moves=tuple(describe_move(m, lang) for m in plan.moves),
         backup=written.backup if written is not None else None, written=not dry_run,
     )
@@ -348,6 +356,7 @@ class TodayResult:
     settled_first: list[Any] = field(default_factory=list)
     log_sheet: str | None = None
     log_problem: str | None = None
+    replies: RepliesRead | None = None  # members' SMS replies read at the start (None: not read)
 
     @property
     def errors(self) -> list[dict[str, Any]]:
@@ -367,7 +376,8 @@ class TodayResult:
 
     def as_json(self, lang: str) -> dict[str, Any]:
         out: dict[str, Any] = {"day": self.day.isoformat(), "at": self.at.isoformat(timespec="minutes"),
-                               "send": self.send, "planned": self.planned, "held": self.held, "errors": self.errors}
+                               "send": self.send, "planned": self.planned, "held": self.held, "errors": self.errors,
+                               "replies": self.replies.as_json() if self.replies is not None else None}
         if self.report is None:
             out["approval_sheet"] = self.plan_sheet
             return out
@@ -380,15 +390,17 @@ class TodayResult:
 
 
 def _write_log(config: Config, book: BookAccess, ledger: Ledger, now: datetime, lang: str,
-               members: Sequence[Member]) -> str | None:
-    """Write the Message log sheet, and 退订记录 Opt-outs received when a provider reported any; the reason
-    they could not be written, or None."""
+               mf: MemberFile) -> str | None:
+    """Write the Message log sheet, 退订记录 Opt-outs received when a provider or a reply reported any, and the
+    Replies sheet when SMS is set up; the reason they could not be written, or None."""
     since = now - timedelta(days=config.messaging.log_days)
     tz = config.default_store.timezone
     sheets = [message_log_sheet(ledger.history(since), config.messaging.log_sheet, lang, config.header_style, tz)]
-    received = optouts_received.match(ledger.opt_outs(), members, tz)
+    received = optouts_received.match(ledger.opt_outs(), mf.members, tz)
     if received:
         sheets.append(optouts_received.sheet(received, lang, config.header_style))
+    if config.channels.sms is not None:
+        sheets.append(replies_sheet_of(config, ledger, mf, lang, now))
     try:
         book.write_owned_sheets(sheets, config.backups)
     except WorkbookError as exc:
@@ -424,9 +436,28 @@ def run_today(
             env = os.environ if environ is None else environ
             base = config.channels.sms.api_base_url if config.channels.sms is not None else TWILIO_API
             channels = {str(k): v for k, v in channels_from_config(config, env, twilio_base_url=base).items()}
+            if config.channels.sms is not None and config.channels.sms.provider == "aliyun":
+                from .channels.aliyun_sms import AliyunSms
+
+                aliyun = channels["sms"]
+                assert isinstance(aliyun, AliyunSms)
+                aliyun.verify(config.channels.sms)  # a wrong signature or template stops here, before any message
             # Settle what an interrupted run left in flight before deciding today's plan.
             reconciled = send_all([], ledger, channels, now=lambda: datetime.now(UTC))
             reconciled.raise_if_stopped()
+        # Members' replies first: an opt-out sent back since the last run is honoured in today's plan.
+        replies: RepliesRead | None = None
+        reader: ReplyReader | None = None
+        if ledger is not None and config.channels.sms is not None:
+            sms = channels.get("sms") if channels is not None else None
+            reader = (sms if isinstance(sms, ReplyReader)
+                      else reader_from_config(config, os.environ if environ is None else environ))
+        if ledger is not None and reader is not None:
+            try:
+                replies = read_or_stop(config, ledger, mf, reader, real_now, day)
+            finally:
+                if channels is None:
+                    reader.close()
         run = prepare_day(config, mf, day, now, ledger=ledger, templates=templates)
         if campaign is not None or store is not None:
             run = run.only(campaign=campaign, members=store_members(config, mf, store))
@@ -439,11 +470,14 @@ def run_today(
         result = TodayResult(
             day=day, at=now.astimezone(ZoneInfo(config.store(store).timezone)), send=send, run=run, names=names,
             planned=planned_rows(run, names, lang), held=held_rows(run, names, lang), path=book.path,
+            replies=replies,
         )
         if not send:
             if approval or write_plan:
                 sheet = today_sheet(run, plan_title, lang, config.header_style, sheet_rows, names)
-                book.write_owned_sheets([sheet], config.backups)
+                extra = [replies_sheet_of(config, ledger, mf, lang, real_now)] \
+                    if ledger is not None and config.channels.sms is not None else []
+                book.write_owned_sheets([sheet, *extra], config.backups)
                 result.plan_sheet = plan_title
             if on_plan is not None:
                 on_plan(result)
@@ -459,7 +493,7 @@ def run_today(
             for ch in {id(c): c for c in channels.values()}.values():
                 ch.close()
         result.report = report
-        result.log_problem = _write_log(config, book, ledger, datetime.now(UTC), lang, mf.members)
+        result.log_problem = _write_log(config, book, ledger, datetime.now(UTC), lang, mf)
         result.log_sheet = None if result.log_problem else config.messaging.log_sheet
         result.settled_first = [*(reconciled.reconciled if reconciled else ()), *report.reconciled]
         return result

@@ -55,7 +55,7 @@ Kind = Literal["service", "marketing"]
 CHANNELS: tuple[ChannelName, ...] = ("sms", "email")
 KINDS: tuple[Kind, ...] = ("service", "marketing")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: replies and event_confirmations (added to a version 1 ledger on open)
 
 
 class State(enum.StrEnum):
@@ -87,6 +87,8 @@ class OutgoingMessage:
     subject: str | None = None  # email
     html: str | None = None  # email, optional HTML alternative
     list_unsubscribe: str | None = None  # value of the List-Unsubscribe header, e.g. "<mailto:...>, <https://...>"
+    template_code: str | None = None  # sms through Aliyun: the approved template's code (SMS_...)
+    template_params: str | None = None  # sms through Aliyun: the template's variables as JSON
 
     def __post_init__(self) -> None:
         if not self.key or not self.key.strip():
@@ -167,6 +169,27 @@ class OptOut:
     at: datetime
 
 
+Meaning = Literal["opt_out", "confirm", "other"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An SMS a member sent back, as read from the provider, and what it was taken to mean."""
+
+    provider: str  # "twilio", "aliyun"
+    provider_id: str  # the provider's id of the inbound message
+    sender: str  # E.164
+    body: str
+    received_at: datetime
+    meaning: Meaning = "other"
+    member_id: str | None = None
+    event_id: str | None = None  # for a confirmation
+
+    @property
+    def day(self) -> date:
+        return self.received_at.date()
+
+
 def ledger_path_for(workbook: Path) -> Path:
     """The ledger file that belongs to a member file: ``members.xlsx`` -> ``members.ledger.sqlite``."""
     return workbook.with_name(f"{workbook.stem}.ledger.sqlite")
@@ -216,6 +239,28 @@ CREATE TABLE IF NOT EXISTS opt_outs (
     source    TEXT NOT NULL,
     at        TEXT NOT NULL,
     PRIMARY KEY (recipient, channel)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS replies (
+    provider     TEXT NOT NULL,
+    provider_id  TEXT NOT NULL,
+    sender       TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    received_at  TEXT NOT NULL,
+    meaning      TEXT NOT NULL CHECK (meaning IN ('opt_out', 'confirm', 'other')),
+    member_id    TEXT,
+    event_id     TEXT,
+    read_at      TEXT NOT NULL,
+    PRIMARY KEY (provider, provider_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS replies_received ON replies (received_at);
+CREATE TABLE IF NOT EXISTS event_confirmations (
+    event_id   TEXT NOT NULL,
+    member_id  TEXT NOT NULL,
+    day        TEXT NOT NULL,
+    recipient  TEXT NOT NULL,
+    source     TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    PRIMARY KEY (event_id, member_id)
 ) WITHOUT ROWID;
 """
 
@@ -619,6 +664,51 @@ class Ledger:
             result.append(OptOut(to=to, channel=channel, source=source, at=when))
         return result
 
+    # ----------------------------------------------------------------- replies (read back from the provider)
+
+    def record_reply(self, reply: Reply, read_at: datetime) -> bool:
+        """Keep one reply (once per provider id); a confirmation also goes into ``event_confirmations``.
+        Returns False when the reply was already kept (read by an earlier run)."""
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO replies (provider, provider_id, sender, body, received_at, meaning, member_id, "
+                "event_id, read_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (reply.provider, reply.provider_id, reply.sender, reply.body, _iso(reply.received_at), reply.meaning,
+                 reply.member_id, reply.event_id, _iso(read_at)))
+            if cur.rowcount and reply.meaning == "confirm" and reply.event_id and reply.member_id:
+                db.execute("INSERT OR IGNORE INTO event_confirmations (event_id, member_id, day, recipient, source, at) "
+                           "VALUES (?, ?, ?, ?, ?, ?)",
+                           (reply.event_id, reply.member_id, reply.day.isoformat(), reply.sender,
+                            f"{reply.provider} reply", _iso(reply.received_at)))
+        return bool(cur.rowcount)
+
+    def last_reply_at(self, provider: str) -> datetime | None:
+        """When the newest reply kept from ``provider`` was received (the next read starts there)."""
+        row = self._db.execute("SELECT MAX(received_at) FROM replies WHERE provider = ?", (provider,)).fetchone()
+        return _dt(row[0]) if row and row[0] else None
+
+    def replies(self, since: datetime | None = None) -> list[Reply]:
+        """Replies kept, received on or after ``since``, newest first (the Replies sheet)."""
+        rows = self._db.execute(
+            "SELECT provider, provider_id, sender, body, received_at, meaning, member_id, event_id FROM replies "
+            "WHERE received_at >= ? ORDER BY received_at DESC, provider_id", (_iso(since) if since else "",))
+        return [Reply(provider=p, provider_id=i, sender=f, body=b, received_at=_dt(r) or datetime.min, meaning=m,
+                      member_id=mid, event_id=ev) for p, i, f, b, r, m, mid, ev in rows]
+
+    def confirmations(self, event_id: str | None = None) -> list[tuple[str, str, date]]:
+        """(event id, member id, day) of each event confirmation, oldest first (the event funnel)."""
+        sql = "SELECT event_id, member_id, day FROM event_confirmations"
+        params: tuple[str, ...] = ()
+        if event_id is not None:
+            sql, params = sql + " WHERE event_id = ?", (event_id,)
+        return [(e, m, date.fromisoformat(d)) for e, m, d in self._db.execute(sql + " ORDER BY at, member_id", params)]
+
+    def invitations_to(self, to: str, campaign: str = "event") -> list[Entry]:
+        """Messages of ``campaign`` sent to ``to``, newest first (what a "1" reply answers)."""
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM messages WHERE recipient = ? AND campaign = ? "
+                                "AND state = 'sent' ORDER BY sending_at DESC", (to, campaign))
+        return [_entry(r) for r in rows]
+
     # ----------------------------------------------------------------- queries
 
     def entry(self, key: str) -> Entry | None:
@@ -733,6 +823,7 @@ __all__ = [
     "OptOut",
     "OutgoingMessage",
     "PlanResult",
+    "Reply",
     "State",
     "body_hash",
     "ledger_path_for",

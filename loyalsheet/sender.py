@@ -142,7 +142,7 @@ _RATE_CODES = frozenset({"429", "20429"})
 
 def _exhausted_kind(err: RetryableError) -> DownKind:
     """Which stop a passing failure becomes when it outlasts the retries."""
-    if err.code in _RATE_CODES:
+    if err.code in _RATE_CODES or err.code.startswith("Throttling"):
         return "rate"
     if "timeout" in err.code:
         return "timeout"
@@ -258,7 +258,7 @@ class _Run:
                             return MessageOutcome(key, msg.member_id, msg.channel, msg.to, Outcome.SENT,
                                                   provider_id=found, attempts=attempt)
                         # asked, and the provider has not got it: certainly not sent, safe to retry
-                    if attempt >= self.retry.max_attempts:
+                    if attempt >= self.retry.max_attempts or err.later:
                         if err.per_message:
                             ledger.mark_failed(key, self.now(), permanent=False, code=err.code, text=err.text)
                             return _of(msg, Outcome.RETRY_LATER, err.code, err.text, attempt)

@@ -304,6 +304,19 @@ def _default_opt_out_email() -> dict[str, str]:
             "en": "Don't want these e-mails? Reply \"unsubscribe\" and we will stop."}
 
 
+OPT_OUT_WORDS = ("TD", "T", "退订", "退", "取消", "STOP", "UNSUBSCRIBE", "END", "QUIT", "CANCEL")
+CONFIRM_WORDS = ("1", "是", "好", "Y", "YES", "确认", "参加")
+
+
+class ReplyWords(_Strict):
+    opt_out: tuple[str, ...] = Field(OPT_OUT_WORDS, description="A reply that is one of these words opts the number "
+                                     "out of SMS (case, spaces, punctuation and full-width forms do not matter)")
+    confirm: tuple[str, ...] = Field(CONFIRM_WORDS, description="A reply that is one of these words, after an event "
+                                     "invitation, confirms the member's place at that event")
+    confirm_days: int = Field(30, ge=1, le=365, description="A confirmation counts for an invitation sent at most "
+                              "this many days before it")
+
+
 class MessagingSettings(_Strict):
     default_language: Literal["zh", "en"] = Field("zh", description="Language of messages to members whose Language is blank")
     quiet_hours: QuietHours = Field(default_factory=QuietHours, description="No SMS at night (held, sent on a later run)")
@@ -351,6 +364,11 @@ class MessagingSettings(_Strict):
     log_sheet: str = Field("发送记录 Message log", min_length=1, max_length=31,
                            description="Sheet listing what was sent, written after each --send")
     log_days: int = Field(90, ge=1, le=3660, description="The Message log sheet shows this many days")
+    reply_words: ReplyWords = Field(default_factory=ReplyWords,
+                                    description="What members' SMS replies mean: opt-out words, event confirmations")
+    replies_sheet: str = Field("短信回复 Replies", min_length=1, max_length=31,
+                               description="Sheet listing members' SMS replies, written by today and refresh")
+    replies_days: int = Field(90, ge=1, le=3660, description="The Replies sheet shows this many days")
 
     @field_validator("priority")
     @classmethod

@@ -1,4 +1,4 @@
-"""The ways a message leaves: Twilio SMS, SMTP e-mail, or the local outbox folder.
+"""The ways a message leaves: Twilio or Aliyun SMS, SMTP e-mail, or the local outbox folder.
 
 :func:`channels_from_config` picks them from config.yaml: a configured ``sms`` / ``email`` channel is
 used for its messages; anything not configured goes to the outbox folder, so nothing leaves the shop
@@ -29,7 +29,11 @@ def channels_from_config(config: Config, environ: Mapping[str, str], *,
     sender = settings.email.sender if settings.email is not None else "shop@localhost"
     outbox = Outbox(config.base_dir / settings.outbox, sender=sender, sender_name=store)
     result: dict[ChannelName, Channel] = {"sms": outbox, "email": outbox}
-    if settings.sms is not None:
+    if settings.sms is not None and settings.sms.provider == "aliyun":
+        from .aliyun_sms import AliyunSms  # (Aliyun's client takes a second to import: only when used)
+
+        result["sms"] = AliyunSms.from_config(settings.sms, environ)
+    elif settings.sms is not None:
         result["sms"] = TwilioSms.from_config(settings.sms, environ, base_url=twilio_base_url)
     if settings.email is not None:
         result["email"] = SmtpEmail.from_config(settings.email, environ, sender_name=store)

@@ -56,11 +56,15 @@ class RetryableError(ChannelError):
     the request went out). The sender retries a ``maybe_sent`` failure only after asking the provider.
     ``per_message``: the trouble is this recipient's (an SMTP 452 "mailbox full"), so when the retries
     run out the message is left for the next run and this run goes on, instead of stopping.
+    ``later``: retrying within this run cannot help (Aliyun's per-number daily limit): the message is
+    left for the next run at once, without pauses.
     """
 
-    def __init__(self, code: str, text: str, *, maybe_sent: bool = False, per_message: bool = False) -> None:
+    def __init__(self, code: str, text: str, *, maybe_sent: bool = False, per_message: bool = False,
+                 later: bool = False) -> None:
         super().__init__(code, text, maybe_sent=maybe_sent)
-        self.per_message = per_message
+        self.per_message = per_message or later
+        self.later = later
 
 
 class ChannelDown(ChannelError):

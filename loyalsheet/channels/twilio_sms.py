@@ -24,7 +24,7 @@ from urllib3.exceptions import NewConnectionError
 
 from ..config import SmsChannel
 from ..errors import LoyalsheetError
-from ..ledger import Entry, OutgoingMessage, body_hash
+from ..ledger import Entry, OutgoingMessage, Reply, body_hash
 from .base import ChannelDown, DownKind, PermanentError, RetryableError, SendResult
 
 TWILIO_API = "https://api.twilio.com"
@@ -106,7 +106,7 @@ class TwilioSms:
         """Build from config.yaml's ``channels.sms``; the SID and token come from the named variables."""
         sid = _env(environ, settings.account_sid_env, "channels.sms.account_sid_env")
         token = _env(environ, settings.auth_token_env, "channels.sms.auth_token_env")
-        return cls(sid, token, settings.from_number, base_url=base_url, timeout=timeout)
+        return cls(sid, token, settings.from_number or "", base_url=base_url, timeout=timeout)
 
     # ----------------------------------------------------------------- sending
 
@@ -184,6 +184,33 @@ class TwilioSms:
         except TwilioException as exc:
             raise ChannelDown("server", "twilio-bad-reply", str(exc), maybe_sent=True) from exc
         return found
+
+    # ----------------------------------------------------------------- replies
+
+    can_read_replies = True
+
+    def replies(self, since: datetime) -> list[Reply]:
+        """Inbound messages to the store's number sent since ``since`` (Twilio's ``DateSent>`` filter), oldest first."""
+        found: list[Reply] = []
+        try:
+            for m in self._client.messages.stream(to=self.from_number, date_sent_after=since, page_size=100,
+                                                  limit=5000):
+                if not str(m.direction or "").startswith("inbound"):
+                    continue
+                when: datetime | None = m.date_sent or m.date_created
+                found.append(Reply(provider=self.provider, provider_id=str(m.sid), sender=str(m.from_ or ""),
+                                   body=str(m.body or ""), received_at=when or since))
+        except TwilioRestException as exc:
+            down = self._classify(exc)
+            if isinstance(down, ChannelDown):
+                raise down from exc
+            raise ChannelDown("server", str(exc.code or exc.status), str(getattr(exc, "msg", exc))) from exc
+        except requests.exceptions.RequestException as exc:
+            kind: DownKind = "unreachable" if _connect_failed(exc) else "timeout"
+            raise ChannelDown(kind, "replies", f"cannot read replies from Twilio: {exc}") from exc
+        except TwilioException as exc:
+            raise ChannelDown("server", "twilio-bad-reply", str(exc)) from exc
+        return sorted(found, key=lambda r: (r.received_at, r.provider_id))
 
     def status(self, sid: str) -> str:
         """Twilio's current status of a message ("queued", "sent", "delivered", "undelivered", ...)."""

@@ -44,6 +44,8 @@ def refresh(app: App, workbook: Path | None, dry_run: bool, max_rows: int, as_js
     else:
         console.print(app.t("refresh.no_moves"))
     console.print(app.t("refresh.summary", **summary))
+    if result.replies is not None and result.replies.new:
+        console.print(app.t("replies.read", sheet=config.messaging.replies_sheet, **result.replies.as_json()))
     if errors:
         err_console().print(app.t("refresh.errors", errors=errors))
     if not result.written:

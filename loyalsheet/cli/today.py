@@ -120,6 +120,8 @@ def today(app: App, do_send: bool, limit: int | None, campaign: str | None, at: 
                 _plan_text(result)
 
     def _plan_text(result: TodayResult) -> None:
+        if result.replies is not None and result.replies.new:
+            out_console().print(app.t("replies.read", sheet=config.messaging.replies_sheet, **result.replies.as_json()))
         _print_plan(app, result.run, result.planned, result.held, max_rows)
         if not result.send:
             if result.plan_sheet:

@@ -5,6 +5,8 @@
 - ``GET  /2010-04-01/Accounts/{sid}/Messages.json?To=&From=&DateSent>=&PageSize=&Page=`` -> a page,
   newest first, with Twilio's paging fields (``next_page_uri`` ...)
 - HTTP basic auth: a wrong SID or token gets 401 with code 20003, as Twilio answers.
+- Inbound messages (a member's reply to the store's number): :meth:`FakeTwilio.receive` stores one
+  with direction "inbound"; the list (``To=`` the store's number, ``DateSent>``) returns it as Twilio does.
 
 Error injection: :meth:`FakeTwilio.script` queues what the next create requests get instead of the
 normal answer: an error status with a Twilio code (429/20429, 400/21211, 400/21610, 500...), a slow
@@ -127,12 +129,19 @@ class FakeTwilio:
 
     @property
     def messages(self) -> list[dict[str, Any]]:
-        """A copy of every stored message, in creation order."""
+        """A copy of every message sent through the API (not the inbound ones), in creation order."""
         with self._lock:
-            return [dict(m) for m in self._messages]
+            return [dict(m) for m in self._messages if m["direction"] != "inbound"]
 
     def bodies_to(self, to: str) -> list[str]:
         return [m["body"] for m in self.messages if m["to"] == to]
+
+    def receive(self, from_: str, body: str, to: str, *, at: datetime | None = None) -> str:
+        """A member's SMS to the store's number ``to`` (direction "inbound", as Twilio lists it); its SID."""
+        msg = self._store(to, from_, body, at=at)
+        with self._lock:
+            msg.update(direction="inbound", status="received", date_sent=msg["date_created"])
+        return str(msg["sid"])
 
     def set_status(self, sid: str, status: str) -> None:
         with self._lock:
@@ -145,8 +154,8 @@ class FakeTwilio:
             self.create_requests += 1
             return self._script.popleft() if self._script else None
 
-    def _store(self, to: str, from_: str, body: str) -> dict[str, Any]:
-        now = datetime.now(UTC)
+    def _store(self, to: str, from_: str, body: str, *, at: datetime | None = None) -> dict[str, Any]:
+        now = at or datetime.now(UTC)
         sid = "SM" + secrets.token_hex(16)
         stamp = format_datetime(now, usegmt=True)
         msg = {
@@ -172,7 +181,7 @@ class FakeTwilio:
         after = _parse_when(query.get("DateSent>"))
         before = _parse_when(query.get("DateSent<"))
         with self._lock:
-            rows = list(reversed(self._messages))  # newest first, as Twilio lists
+            rows = sorted(reversed(self._messages), key=lambda m: m["_created"], reverse=True)  # newest first
         result = []
         for m in rows:
             if "To" in query and m["to"] != query["To"]:
