@@ -17,7 +17,7 @@ with one line naming it, never half-way through the day.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -147,7 +147,9 @@ class AliyunSms:
 
     # ----------------------------------------------------------------- sending
 
-    def send(self, msg: OutgoingMessage) -> SendResult:
+    marks_final_step = False  # the request is the only step: Aliyun is asked instead (``find_sent``)
+
+    def send(self, msg: OutgoingMessage, final_step: Callable[[], None] | None = None) -> SendResult:
         """``SendSms`` with the message's template, variables and ``OutId`` = its key."""
         if not msg.template_code:
             raise ChannelDown("config", "no-template", f"{msg.key}: no Aliyun template code for this message")
