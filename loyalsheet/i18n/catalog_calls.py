@@ -1,0 +1,102 @@
+"""Texts of the Call list (回访名单), its outcomes, and the event funnel."""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "calls.kind.followup-3d": {"en": "3-day follow-up", "zh": "3天回访"},
+    "calls.kind.followup-3w": {"en": "3-week follow-up", "zh": "3周回访"},
+    "calls.kind.followup-3m": {"en": "3-month follow-up", "zh": "3个月回访"},
+    "calls.kind.satisfaction": {"en": "Satisfaction call", "zh": "满意度回访"},
+    "calls.kind.churn": {"en": "Gone quiet", "zh": "沉睡唤醒"},
+    "calls.kind.birthday": {"en": "Birthday", "zh": "生日关怀"},
+    "calls.kind.expiring": {"en": "About to lapse", "zh": "即将过期"},
+    "calls.kind.membership": {"en": "Paid year ending", "zh": "年费到期"},
+    "calls.kind.event": {"en": "Event invitation", "zh": "活动邀请"},
+    "calls.why.followup": {
+        "en": "{days}-day follow-up after the first purchase on {first} (due {due})",
+        "zh": "首次消费（{first}）后第 {days} 天回访（{due}）",
+    },
+    "calls.why.churn_rhythm": {
+        "en": "{stage}: usually comes every {interval} days, now {since} days since the last visit; spent {spend} in all",
+        "zh": "{stage}：平时每 {interval} 天来一次，已 {since} 天没来；累计消费 {spend}",
+    },
+    "calls.why.churn": {
+        "en": "{stage}: {since} days since the last visit; spent {spend} in all",
+        "zh": "{stage}：已 {since} 天没来；累计消费 {spend}",
+    },
+    "calls.why.points": {"en": "{points} points expire on {until}", "zh": "{points} 积分将于 {until} 过期"},
+    "calls.why.birthday": {
+        "en": "birthday on {day}: prepare the gift (budget {budget})",
+        "zh": "{day} 生日：请准备礼品（预算 {budget}）",
+    },
+    "calls.why.gift_card": {
+        "en": "gift card {card} given to a friend lapses on {until} with {balance} left",
+        "zh": "赠出的亲友卡 {card} 将于 {until} 到期，余额 {balance}",
+    },
+    "calls.why.course_card": {
+        "en": "{service} card {card}: {left} sessions left, ends on {until}",
+        "zh": "{service}疗程卡 {card}：还剩 {left} 次，{until} 到期",
+    },
+    "calls.why.membership": {"en": "paid membership ends on {until}", "zh": "年费会员将于 {until} 到期"},
+    "calls.why.satisfaction": {
+        "en": "treatment or session on {day} {service}: ask for a score 1-5",
+        "zh": "{day} 做了{service}护理/疗程：请对方打分 1-5",
+    },
+    "calls.why.event": {"en": "invite to “{title}” on {day}", "zh": "邀请参加“{title}”（{day}）"},
+    "calls.why.retry": {"en": "no answer on {day} ({type}): try again", "zh": "{day} 未接通（{type}）：再打一次"},
+    "calls.now.followup": {"en": "its moment passes: due {due}", "zh": "时机不等人：{due} 到期"},
+    "calls.now.churn": {
+        "en": "valued member drifting away: the longer, the harder to win back",
+        "zh": "贵宾正在流失：拖得越久越难挽回",
+    },
+    "calls.now.lapse": {"en": "lapses on {until}", "zh": "{until} 到期"},
+    "calls.now.birthday": {"en": "the gift needs preparing before {day}", "zh": "{day} 前要准备好礼品"},
+    "calls.now.satisfaction": {"en": "ask while the visit is fresh ({day})", "zh": "趁印象还新（{day}）"},
+    "calls.now.event": {
+        "en": "likely to come: {came} past events, last visit {since} days ago",
+        "zh": "可能到场：来过 {came} 次活动，上次到店 {since} 天前",
+    },
+    "calls.now.retry": {"en": "no answer on {day}: try at another time", "zh": "{day} 未接通：换个时间再打"},
+    "calls.now.waiting": {"en": "waiting since {day}", "zh": "自 {day} 起排队"},
+    "calls.stage.quiet": {"en": "valued member gone quiet", "zh": "沉睡贵宾"},
+    "calls.stage.declining": {"en": "valued member declining", "zh": "贵宾消费下滑"},
+    "calls.stage.lapsed": {"en": "valued member lapsed", "zh": "贵宾已流失"},
+    "calls.family": {"en": "family: {name}: {why}", "zh": "家人 {name}：{why}"},
+    "calls.reminder": {
+        "en": "Keep each call under 3 minutes and pick the outcome in the Outcome column (a note if useful). "
+              "Best times: {best}",
+        "zh": "每通电话请控制在 3 分钟内，打完在「结果」列选择结果（可写备注）。最佳时间：{best}",
+    },
+    "calls.more": {"en": "{n} more not scheduled this week (they go first next week):",
+                   "zh": "还有 {n} 位本周未排入（下周优先）："},
+    "calls.outcome_prompt": {"en": "Pick what came of the call", "zh": "请选择回访结果"},
+    "calls.no_template": {"en": "No call template {name} in {folder}", "zh": "在 {folder} 中找不到回访模板 {name}"},
+    "calls.no_template.hint": {
+        "en": "Put the file back (see message_templates/calls/ of loyalsheet) or remove the reason from call_list.order",
+        "zh": "请放回该文件（参见 loyalsheet 的 message_templates/calls/），或从 call_list.order 中去掉这个事由",
+    },
+    "calls.bad_template": {"en": "Call template {name} cannot be used: {detail}",
+                           "zh": "回访模板 {name} 无法使用：{detail}"},
+    "calls.bad_template.hint": {
+        "en": "Each call template needs {{% block opening %}} (and may have {{% block purpose %}}); fix the line shown",
+        "zh": "每个回访模板需要 {{% block opening %}}（可另有 {{% block purpose %}}），请修改提示的那一行",
+    },
+    "calls.unknown_outcome": {
+        "en": "Outcome “{value}” is not one of the drop-down's; it is kept as written",
+        "zh": "结果“{value}”不在下拉选项中；已按原样保存",
+    },
+    "calls.unknown_outcome.hint": {
+        "en": "Pick one of: {choices} (a note goes in the Note column)",
+        "zh": "请从以下选项中选择：{choices}（其他内容写在备注列）",
+    },
+    "calls.do_not_call": {"en": "Do not call (said on {day})", "zh": "不再电话联系（{day} 表示）"},
+    "calls.satisfaction": {"en": "Last satisfaction score: {score}/5", "zh": "最近满意度：{score}/5"},
+    "events.title": {"en": "Event funnel as of {day}", "zh": "活动漏斗（截至 {day}）"},
+    "events.none": {"en": "No events on the Events sheet.", "zh": "活动表中没有活动。"},
+    "events.col.event": {"en": "Event", "zh": "活动"},
+    "events.col.day": {"en": "Date", "zh": "日期"},
+    "events.col.invited": {"en": "Invited (SMS/e-mail/call)", "zh": "邀请（短信/邮件/电话）"},
+    "events.col.confirmed": {"en": "Confirmed", "zh": "确认"},
+    "events.col.came": {"en": "Came", "zh": "到场"},
+    "events.col.bought": {"en": "Bought", "zh": "购买"},
+    "events.col.amount": {"en": "Spend that day", "zh": "当天消费"},
+    "dash.events": {"en": "Events: invited -> confirmed -> came -> bought", "zh": "活动：邀请 → 确认 → 到场 → 购买"},
+}
