@@ -14,6 +14,7 @@ from loyalsheet.calls.build import CallList
 from loyalsheet.calls.openers import Openers
 from loyalsheet.calls.sheet import (
     MEMBER,
+    NO,
     OPENING,
     PHONE,
     PURPOSE,
@@ -30,6 +31,8 @@ from loyalsheet.refresh import _first_purchases
 from loyalsheet.rules import evaluate
 from loyalsheet.segments import segment
 from loyalsheet.workbook.reader import read_member_file
+from loyalsheet.workbook.writer import read_owned_sheet
+from tests.helpers import Result
 
 DAY = date(2026, 11, 22)
 HEADER = ["Member ID", "Name", "Phone", "Email", "Joined", "Birthday", "Family of"]
@@ -190,3 +193,31 @@ def test_every_call_template_renders_in_both_languages(trade: str | None) -> Non
         for lang in ("zh", "en"):
             w = openers.words(kind, lang, values)
             assert w.opening and w.purpose and "王芳" in w.opening
+
+
+def test_the_600_member_demo(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """At most the capacity; every 3-day follow-up due that week before any event invitation; valued
+    members declining are on it with their reason; who did not fit is counted."""
+    demo = tmp_path / "shop"
+    assert cli("demo", str(demo), "--members", "600", "--date", DAY.isoformat(), "--lang", "zh").code == 0
+    path = demo / "members.xlsx"
+    assert cli("refresh", "--config", str(demo / "config.yaml"), "--date", DAY.isoformat()).code == 0
+    rows = read_owned_sheet(path, "回访名单 Call list")
+    calls = [r for r in rows[2:] if isinstance(r[NO], int | float)]
+    assert 0 < len(calls) <= 40
+    assert any(str(r[0]).startswith("还有 ") and "本周未排入" in str(r[0]) for r in rows)
+    mf = read_member_file(path)
+    members = {m.member_id: m for m in mf.members}
+    reached = [n for n in mf.call_notes if n.outcome != "未接"]
+    due = [m for m, first in _first_purchases(mf.txns, DAY).items()
+           if DAY - timedelta(days=7) < first + timedelta(days=3) <= DAY + timedelta(days=7)
+           and not any(n.member_id == m and n.day >= first for n in reached)]
+    assert due, "the demo has 3-day follow-ups due this week"
+    events = [i for i, r in enumerate(calls) if r[TYPE] == "活动邀请"]
+    for m in due:  # listed (under the card holder for a family member) before any event invitation
+        at = next(i for i, r in enumerate(calls)
+                  if r[MEMBER] == m or (members[m].family_of == r[MEMBER] and members[m].name in r[WHY]))
+        assert "第 3 天回访" in calls[at][WHY]
+        assert all(at < i for i in events)
+    declining = [r for r in calls if "贵宾消费下滑" in r[WHY]]
+    assert declining and all("平时每" in r[WHY] or "天没来" in r[WHY] for r in declining)
