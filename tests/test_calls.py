@@ -205,7 +205,9 @@ def test_the_600_member_demo(tmp_path: Path, cli: Callable[..., Result]) -> None
     rows = read_owned_sheet(path, "回访名单 Call list")
     calls = [r for r in rows[2:] if isinstance(r[NO], int | float)]
     assert 0 < len(calls) <= 40
-    assert any(str(r[0]).startswith("还有 ") and "本周未排入" in str(r[0]) for r in rows)
+    more = next(str(r[0]) for r in rows if str(r[0]).startswith("还有 "))
+    assert "本周未排入；以下是排在最前的 120 位" in more
+    assert len(rows) == 1 + 1 + len(calls) + 1 + 1 + 120
     mf = read_member_file(path)
     members = {m.member_id: m for m in mf.members}
     reached = [n for n in mf.call_notes if n.outcome != "未接"]

@@ -109,6 +109,8 @@ def test_each_outcome_takes_effect_at_the_next_refresh(tmp_path: Path, book: Cal
 
     events = json.loads(cli("events", "--config", config, "--date", NEXT, "--json").out)["events"]
     assert [(e["event_id"], e["invited_call"], e["confirmed"]) for e in events] == [("EV1", 1, 1)]
+    dashboard = read_owned_sheet(path, "看板 Dashboard")
+    assert ["答谢会 (2026-11-30)", "1 → 1 → 0 → 0", 0] in [list(r[:3]) for r in dashboard]
 
 
 @pytest.mark.parametrize(("text", "kind", "score"), [

@@ -41,11 +41,14 @@ from .sheet import (
     WHY_NOW,
 )
 
+WAITING_SHOWN = 3  # who waits is listed up to three weeks' capacity (all are counted): a big chain's
+# thousands of candidates stay off the sheet, and those listed are carried forward with priority
+
 
 @dataclass(frozen=True)
 class CallList:
     rows: list[list[CellValue]]  # the calls that fit, in order
-    waiting: list[list[CellValue]]  # the calls that wait, in order
+    waiting: list[list[CellValue]]  # the first calls that wait, in order (up to WAITING_SHOWN x capacity)
     listed: list[Call]
     left: list[Call]
 
@@ -120,7 +123,7 @@ def build_call_list(mf: MemberFile, ev: Evaluation, seg: SegmentResult, cl: Call
     rows = [_row(i, c, ev, lang, hist, best_times, store_name, openers, members, today, full=True)
             for i, c in enumerate(listed, start=1)]
     waits = [_row(None, c, ev, lang, hist, best_times, store_name, openers, members, today, full=False)
-             for c in left]
+             for c in left[:WAITING_SHOWN * capacity]]
     return CallList(rows, waits, listed, left)
 
 
@@ -150,7 +153,7 @@ def _row(no: int | None, c: Call, ev: Evaluation, lang: str, hist: CallHistory, 
     row[TIER] = tier
     row[TYPE] = kind_label(first.kind, lang)
     row[WHY] = "; ".join(dict.fromkeys(texts))
-    row[WHY_NOW] = "; ".join(now)
+    row[WHY_NOW] = "; ".join(dict.fromkeys(now))
     previous = hist.last_any.get(m.member_id)
     row[LAST] = _describe(previous) if previous is not None else ""
     row[WAITING] = c.waiting_since or today

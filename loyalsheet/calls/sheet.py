@@ -173,14 +173,18 @@ def read_call_log(rows: Sequence[Sequence[CellValue]]) -> list[CallOutcome]:
 
 
 def calls_sheet(rows: list[list[CellValue]], waiting: list[list[CellValue]], title: str, style: str, lang: str,
-                best: str) -> OwnedSheet:
-    """The Call list: the reminder row, the calls, then the count and list of who waits."""
+                best: str, waiting_count: int | None = None) -> OwnedSheet:
+    """The Call list: the reminder row, the calls, then how many wait (``waiting_count``, default all of
+    ``waiting``) and the first of them."""
     width = len(CALL_COLUMNS)
     reminder: list[CellValue] = [t("calls.reminder", lang, best=best)] + [None] * (width - 1)
     body: list[list[CellValue]] = [reminder, *rows]
-    if waiting:
+    count = len(waiting) if waiting_count is None else waiting_count
+    if count:
         body.append([None] * width)
-        body.append([t("calls.more", lang, n=len(waiting))] + [None] * (width - 1))
+        more = (t("calls.more", lang, n=count) if count == len(waiting)
+                else t("calls.more_listed", lang, n=count, m=len(waiting)))
+        body.append([more] + [None] * (width - 1))
         body.extend(waiting)
     letter = column_letter(OUTCOME)
     validations = [ListValidation(f"{letter}3:{letter}{len(body) + 1}", outcomes.choices(lang),

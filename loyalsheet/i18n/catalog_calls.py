@@ -67,6 +67,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "calls.more": {"en": "{n} more not scheduled this week (they go first next week):",
                    "zh": "还有 {n} 位本周未排入（下周优先）："},
+    "calls.more_listed": {"en": "{n} more not scheduled this week; the first {m} (they go first next week):",
+                          "zh": "还有 {n} 位本周未排入；以下是排在最前的 {m} 位（下周优先）："},
     "calls.outcome_prompt": {"en": "Pick what came of the call", "zh": "请选择回访结果"},
     "calls.no_template": {"en": "No call template {name} in {folder}", "zh": "在 {folder} 中找不到回访模板 {name}"},
     "calls.no_template.hint": {
