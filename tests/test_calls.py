@@ -93,7 +93,7 @@ def test_ranking_follows_the_order_and_each_members_own_rhythm(book: Callable[..
     assert "平时每 21 天来一次，已 63 天没来" in why["Q"]
     assert "已 300 天没来" in why["L"]
     # the points' real expiry: the lot earned in November 2025 lapses at the end of November 2026
-    assert "500 积分将于 2026-11-30 过期" in why["P"]
+    assert "500 积分将于 2026-11-30 前过期" in why["P"]
     assert "新品体验会" in why["E"]
 
 

@@ -50,7 +50,8 @@ class CallList:
     rows: list[list[CellValue]]  # the calls that fit, in order
     waiting: list[list[CellValue]]  # the first calls that wait, in order (up to WAITING_SHOWN x capacity)
     listed: list[Call]
-    left: list[Call]
+    left: list[Call]  # the first who wait
+    waiting_count: int  # how many wait in all
 
 
 def kind_label(kind: str, lang: str) -> str:
@@ -118,13 +119,14 @@ def build_call_list(mf: MemberFile, ev: Evaluation, seg: SegmentResult, cl: Call
     _retries(hist, reasons, members, today)
     grouped = households(reasons, members, hist.do_not_call)
     value = {ms.member_id: ms.activity.lifetime_spend_cents for ms in seg.members}
-    ranked = rank(grouped, members, cl.order, value, waiting, hist.no_answer)
+    ranked, total = rank(grouped, members, cl.order, value, waiting, hist.no_answer,
+                         limit=(1 + WAITING_SHOWN) * capacity)
     listed, left = cut(ranked, capacity)
     rows = [_row(i, c, ev, lang, hist, best_times, store_name, openers, members, today, full=True)
             for i, c in enumerate(listed, start=1)]
     waits = [_row(None, c, ev, lang, hist, best_times, store_name, openers, members, today, full=False)
-             for c in left[:WAITING_SHOWN * capacity]]
-    return CallList(rows, waits, listed, left)
+             for c in left]
+    return CallList(rows, waits, listed, left, total - len(listed))
 
 
 def _row(no: int | None, c: Call, ev: Evaluation, lang: str, hist: CallHistory, best_times: Sequence[str],

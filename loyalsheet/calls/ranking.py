@@ -16,6 +16,7 @@ The first ``capacity`` calls make the list; the rest wait, counted, and go first
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -59,8 +60,9 @@ def households(reasons: Mapping[str, list[Reason]], members: Mapping[str, Member
 
 def rank(grouped: Mapping[str, list[Reason]], members: Mapping[str, Member], order: Sequence[str],
          value: Mapping[str, int], waiting: Mapping[str, date],
-         retry: Mapping[str, CallNote | CallOutcome]) -> list[Call]:
-    """Every call, most worth making first (see the module's docstring)."""
+         retry: Mapping[str, CallNote | CallOutcome], limit: int | None = None) -> tuple[list[Call], int]:
+    """The calls most worth making first (see the module's docstring): the first ``limit`` of them (all
+    when None), and how many there are. Only those are built whole: a chain has tens of thousands."""
     full = [*order, *(k for k in CALL_KINDS if k not in order)]  # kinds left out follow in the default order
     place = {kind: i for i, kind in enumerate(full)}
     last = len(full)
@@ -68,24 +70,26 @@ def rank(grouped: Mapping[str, list[Reason]], members: Mapping[str, Member], ord
     def reason_key(r: Reason) -> tuple[int, float, str]:
         return place.get(r.kind, last), -r.urgency, r.member_id
 
-    calls = []
+    keyed = []
     for head, rs in grouped.items():
-        m = members.get(head)
-        if m is None or not rs:
+        if head not in members or not rs:
             continue
+        best = min(rs, key=reason_key) if len(rs) > 1 else rs[0]
+        kind, urgency, _ = reason_key(best)
+        carried = head in waiting or head in retry or any(r.member_id in waiting or r.member_id in retry for r in rs)
+        keyed.append(((kind, 0 if carried else 1, urgency, -sum(value.get(i, 0) for i in {head, *(r.member_id for r in rs)}),
+                       head), head))
+    chosen = heapq.nsmallest(limit, keyed) if limit is not None and limit < len(keyed) else sorted(keyed)
+    calls = []
+    for key, head in chosen:
+        rs = grouped[head]
         ids = {r.member_id for r in rs} | {head}
         since = min((waiting[i] for i in ids if i in waiting), default=None)
         tried = next((retry[i] for i in sorted(ids) if i in retry), None)
-        calls.append(Call(m, tuple(sorted(rs, key=reason_key)), sum(value.get(i, 0) for i in ids), since, tried))
-
-    def call_key(c: Call) -> tuple[int, int, float, int, str]:
-        kind, urgency, _ = reason_key(c.first)
-        return kind, 0 if c.carried else 1, urgency, -c.value, c.member.member_id
-
-    calls.sort(key=call_key)
-    return calls
+        calls.append(Call(members[head], tuple(sorted(rs, key=reason_key)), -key[3], since, tried))
+    return calls, len(keyed)
 
 
 def cut(calls: Sequence[Call], capacity: int) -> tuple[list[Call], list[Call]]:
-    """The calls that fit this week, and those that wait."""
+    """The calls that fit this week, and (the first of) those that wait."""
     return list(calls[:capacity]), list(calls[capacity:])

@@ -14,32 +14,32 @@ few members who make the list.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import islice
-from operator import attrgetter, le
-from typing import Any
+from itertools import compress, repeat
+from operator import attrgetter, is_
+from typing import Any, NamedTuple
 
-from ..model import Member, MemberFile, Membership, Txn, TxnType
+from ..model import MemberFile, Membership, Txn, TxnType
 from ..rules import Evaluation
 from ..rules.coursecards import ReminderKind
 from ..segments import Quadrant, SegmentResult, Stage, label
 from .outcomes import CallHistory
 from .settings import CallListSettings
 
-_DAY = attrgetter("day")
+_DAY, _TYPE = attrgetter("day"), attrgetter("type")
+_LIFETIME, _ACTIVITY = attrgetter("lifetime_spend_cents"), attrgetter("activity")
 _SOON_STAGES = (Stage.DECLINING, Stage.LAPSED)
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
+    """One reason to phone (a NamedTuple: a big chain has tens of thousands, made in a tight loop)."""
+
     kind: str
     member_id: str  # who it is about (a family member, for a household's call)
     urgency: float  # within its kind, larger first
     why: str  # catalog key of the reason
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any]
     now: str | None = None  # catalog key of "why now"
     event_id: str | None = None
 
@@ -51,8 +51,8 @@ def followup_kind(days: int) -> str:
 
 def _valued_cut(seg: SegmentResult, share: float) -> int | None:
     """Lifetime spend (cents) at the edge of the top ``share`` of members who spent anything."""
-    spent = sorted((ms.activity.lifetime_spend_cents for ms in seg.members if ms.activity.lifetime_spend_cents > 0),
-                   reverse=True)
+    spent: list[int] = [v for v in map(_LIFETIME, map(_ACTIVITY, seg.members)) if v > 0]
+    spent.sort(reverse=True)
     if not spent:
         return None
     k = max(1, round(share * len(spent)))
@@ -60,37 +60,38 @@ def _valued_cut(seg: SegmentResult, share: float) -> int | None:
 
 
 def last_sessions(txns: Sequence[Txn], since: date, today: date) -> dict[str, Txn]:
-    """Each member's last treatment or course card session from ``since`` to before ``today``."""
-    days = list(map(_DAY, txns))
-    if all(map(le, days, islice(days, 1, None))):
-        rows: Sequence[Txn] = txns[bisect_left(days, since):bisect_left(days, today)]
-    else:
-        rows = [x for x in txns if since <= x.day < today]
+    """Each member's last treatment or course card session from ``since`` to before ``today`` (the
+    sessions are picked out in C: they are a small share of a big book's rows)."""
     out: dict[str, Txn] = {}
-    for x in rows:
-        if x.type is TxnType.SESSION:
-            out[x.member_id] = x
+    for x in compress(txns, map(is_, map(_TYPE, txns), repeat(TxnType.SESSION))):
+        if since <= x.day < today:
+            held = out.get(x.member_id)
+            if held is None or x.day >= held.day:
+                out[x.member_id] = x
     return out
 
 
 def _points_expiry(lots: Sequence[Any], today: date, until: date) -> date | None:
-    """The real first day points lapse within the look-ahead (the lot's own date, not today + window)."""
+    """The last day points lapse within the look-ahead (the lots' own dates, not today + the window)."""
     days = [lot.expires for lot in lots if lot.expires is not None and today <= lot.expires <= until]
-    return min(days) if days else None
+    return max(days) if days else None
 
 
 def gather(mf: MemberFile, ev: Evaluation, seg: SegmentResult, cl: CallListSettings, hist: CallHistory,
            first_purchase: Mapping[str, date], attended: Mapping[str, int]) -> dict[str, list[Reason]]:
     """Every member's reasons to be phoned this week (members who said do not call have none)."""
     today = seg.today
-    members: dict[str, Member] = {m.member_id: m for m in mf.members}
+    members = ev.members  # (every member the rules could use)
     out: dict[str, list[Reason]] = {}
-    dnc = hist.do_not_call
     reached = hist.last
+    slot = out.setdefault
 
-    def add(r: Reason) -> None:
-        if r.member_id in members and r.member_id not in dnc:
-            out.setdefault(r.member_id, []).append(r)
+    def add(r: Reason) -> None:  # members of ``seg``; who said do not call is taken out at the end
+        slot(r.member_id, []).append(r)
+
+    def add_known(r: Reason) -> None:  # a member ID from another sheet (a gift card's giver, ...)
+        if r.member_id in members:
+            slot(r.member_id, []).append(r)
 
     window = timedelta(days=cl.window_days)
     due_from, due_to = today - window, today + window
@@ -134,8 +135,13 @@ def gather(mf: MemberFile, ev: Evaluation, seg: SegmentResult, cl: CallListSetti
             continue
         p = r.points
         if p.expiring_soon >= points_min:
-            until = _points_expiry(p.lots, today, p.expiring_soon_until) or p.expiring_soon_until
-            add(Reason("expiring", mid, -float((until - today).days), "calls.why.points",
+            # the lots' real expiry (not today + the look-ahead): the day the last of them lapses (most often
+            # they are one lot, lapsing on the next expiry day)
+            if p.next_expiry is not None and p.next_expiry_points >= p.expiring_soon:
+                until = p.next_expiry
+            else:
+                until = _points_expiry(p.lots, today, p.expiring_soon_until) or p.expiring_soon_until
+            add(Reason("expiring", mid, -float(((p.next_expiry or until) - today).days), "calls.why.points",
                        {"points": p.expiring_soon, "until": until}, "calls.now.lapse"))
         b = r.birthday
         if b is not None and b.budget > 0 and today <= b.next <= birthdays_to:
@@ -143,11 +149,11 @@ def gather(mf: MemberFile, ev: Evaluation, seg: SegmentResult, cl: CallListSetti
                        {"day": b.next, "budget": b.budget}, "calls.now.birthday"))
     for rem in ev.gift_card_reminders:
         card = rem.card
-        add(Reason("expiring", card.giver, -float(rem.days_left), "calls.why.gift_card",
+        add_known(Reason("expiring", card.giver, -float(rem.days_left), "calls.why.gift_card",
                    {"card": card.card_id, "balance": card.balance, "until": card.expires or today}, "calls.now.lapse"))
     for cc in ev.course_card_reminders:
         if cc.kind is ReminderKind.EXPIRING and cc.card.valid_until is not None:
-            add(Reason("expiring", cc.card.member_id, -float(cc.days), "calls.why.course_card",
+            add_known(Reason("expiring", cc.card.member_id, -float(cc.days), "calls.why.course_card",
                        {"card": cc.card.card_id, "service": cc.card.service, "left": cc.card.left,
                         "until": cc.card.valid_until}, "calls.now.lapse"))
     membership_to = today + timedelta(days=cl.membership_days)
@@ -162,14 +168,24 @@ def gather(mf: MemberFile, ev: Evaluation, seg: SegmentResult, cl: CallListSetti
             continue
         course = ev.course_cards.get(x.course_card) if x.course_card else None
         service = (course.service if course is not None else None) or x.category or ""
-        add(Reason("satisfaction", mid, -float((today - x.day).days), "calls.why.satisfaction",
+        add_known(Reason("satisfaction", mid, -float((today - x.day).days), "calls.why.satisfaction",
                    {"day": x.day, "service": service}, "calls.now.satisfaction"))
     _events(mf, ev, seg, cl, hist, attended, add)
+    for member_id in hist.do_not_call:
+        out.pop(member_id, None)
     return out
 
 
 def _norm(text: str) -> str:
     return "".join(str(text or "").split()).casefold()
+
+
+class _Norms(dict[str, str]):
+    """``_norm`` of the few texts met many times (tier names, stores), each worked out once."""
+
+    def __missing__(self, text: str) -> str:
+        value = self[text] = _norm(text)
+        return value
 
 
 def likelihood(attended: int, since: int | None, whale: bool, quadrant: Quadrant | None, stage: Stage) -> float:
@@ -190,12 +206,14 @@ def _events(mf: MemberFile, ev: Evaluation, seg: SegmentResult, cl: CallListSett
     upcoming = [e for e in mf.events if today <= e.day <= today + timedelta(days=cl.event_days)]
     if not upcoming:
         return
-    stores = {m.member_id: m.store or "" for m in mf.members}
     audiences = []
     for e in upcoming:
         words = {_norm(w) for w in e.audience}
         audiences.append((e, words, not words or "all" in words or "全部" in words))
     marks_of = {q: {_norm(q.value), _norm(label(q, "en")), _norm(label(q, "zh"))} for q in Quadrant}
+    norm = _Norms()
+    everyone_invited = all(everyone for _, _, everyone in audiences)
+    stores = {} if everyone_invited else {m.member_id: m.store or "" for m in mf.members}
     for ms in seg.members:
         mid = ms.member_id
         came = attended.get(mid, 0)
@@ -205,8 +223,9 @@ def _events(mf: MemberFile, ev: Evaluation, seg: SegmentResult, cl: CallListSett
         if r is None:
             continue
         tier = r.tier
-        marks = {_norm(tier.tier), _norm(tier.tier_zh), _norm(stores.get(mid, "")),
-                 *(marks_of[ms.quadrant] if ms.quadrant is not None else ())}
+        marks: set[str] = set() if everyone_invited else {
+            norm[tier.tier], norm[tier.tier_zh], norm[stores.get(mid, "")],
+            *(marks_of[ms.quadrant] if ms.quadrant is not None else ())}
         since = ms.activity.days_since_last_visit
         score = likelihood(came, since, ms.whale, ms.quadrant, ms.stage)
         for e, words, everyone in audiences:

@@ -45,4 +45,4 @@ def week_calls(mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Confi
 
 def week_sheet(week: CallList, title: str, config: Config, lang: str, store: str | None) -> OwnedSheet:
     return calls_sheet(week.rows, week.waiting, title, config.header_style, lang,
-                       ", ".join(config.best_times_of(store)), waiting_count=len(week.left))
+                       ", ".join(config.best_times_of(store)), waiting_count=week.waiting_count)

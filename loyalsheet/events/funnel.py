@@ -14,7 +14,7 @@ Pure: rows in, numbers out. ``loyalsheet events``, the Dashboard and the Report 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -56,18 +56,30 @@ class Funnel:
                 "came_invited": self.came_invited, "bought": self.bought, "amount": str(self.amount)}
 
 
-def _day_rows(txns: Sequence[Txn], day: date) -> Iterable[Txn]:
-    """The transactions of ``day``: a slice when the sheet is in date order, else a scan."""
-    days = list(map(_DAY, txns))
-    if all(map(le, days, islice(days, 1, None))):
-        return txns[bisect_left(days, day):bisect_right(days, day)]
-    return (x for x in txns if x.day == day)
+def day_rows(txns: Sequence[Txn], days: Iterable[date]) -> dict[date, Sequence[Txn]]:
+    """The transactions of each of ``days``: slices when the sheet is in date order (as it usually is),
+    else one scan."""
+    wanted: dict[date, Sequence[Txn]] = {d: [] for d in days}
+    if not wanted:
+        return wanted
+    on = list(map(_DAY, txns))
+    if all(map(le, on, islice(on, 1, None))):
+        for d in wanted:
+            wanted[d] = txns[bisect_left(on, d):bisect_right(on, d)]
+        return wanted
+    found: dict[date, list[Txn]] = {d: [] for d in wanted}
+    for x in txns:
+        rows = found.get(x.day)
+        if rows is not None:
+            rows.append(x)
+    return dict(found)
 
 
-def came_to(events: Sequence[Event], attendance: Sequence[Attendance], txns: Sequence[Txn],
-            today: date) -> dict[str, set[str]]:
+def came_to(events: Sequence[Event], attendance: Sequence[Attendance], txns: Sequence[Txn], today: date,
+            rows: Mapping[date, Sequence[Txn]] | None = None) -> dict[str, set[str]]:
     """Who came to each event held up to ``today``: signed in (came = yes), or any transaction that day
-    (a "no" on the attendance sheet does not undo a purchase that day)."""
+    (a "no" on the attendance sheet does not undo a purchase that day). ``rows``: :func:`day_rows` of
+    the event days, when the caller has them."""
     held = {e.event_id: e.day for e in events if e.day <= today}
     out: dict[str, set[str]] = {eid: set() for eid in held}
     for a in attendance:
@@ -75,19 +87,10 @@ def came_to(events: Sequence[Event], attendance: Sequence[Attendance], txns: Seq
             out[a.event_id].add(a.member_id)
     if not held:
         return out
-    days = list(map(_DAY, txns))
-    ordered = all(map(le, days, islice(days, 1, None)))
-    by_day: dict[date, list[str]] = {d: [] for d in held.values()}
-    if ordered:
-        for d in by_day:
-            by_day[d] = [x.member_id for x in txns[bisect_left(days, d):bisect_right(days, d)]]
-    else:
-        for x in txns:
-            ids = by_day.get(x.day)
-            if ids is not None:
-                ids.append(x.member_id)
+    if rows is None:
+        rows = day_rows(txns, set(held.values()))
     for eid, d in held.items():
-        out[eid].update(by_day[d])
+        out[eid].update(x.member_id for x in rows[d])
     return out
 
 
@@ -103,7 +106,8 @@ def funnel(events: Sequence[Event], attendance: Sequence[Attendance], txns: Sequ
     yes: dict[str, set[str]] = {}
     for event_id, member_id in confirmed:
         yes.setdefault(event_id, set()).add(member_id)
-    came = came_to(events, attendance, txns, today)
+    rows = day_rows(txns, {e.day for e in events if e.day <= today})
+    came = came_to(events, attendance, txns, today, rows)
     out = []
     for e in sorted(events, key=lambda e: (e.day, e.row)):
         channels = invited[e.event_id]
@@ -111,7 +115,7 @@ def funnel(events: Sequence[Event], attendance: Sequence[Attendance], txns: Sequ
         who_came = came.get(e.event_id, set())
         spend: dict[str, Decimal] = {}
         if e.day <= today and who_came:
-            for x in _day_rows(txns, e.day):
+            for x in rows[e.day]:
                 if x.member_id in who_came and x.amount is not None:
                     if x.type is TxnType.PURCHASE:
                         spend[x.member_id] = spend.get(x.member_id, Decimal(0)) + x.amount

@@ -22,7 +22,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{stage}: {since} days since the last visit; spent {spend} in all",
         "zh": "{stage}：已 {since} 天没来；累计消费 {spend}",
     },
-    "calls.why.points": {"en": "{points} points expire on {until}", "zh": "{points} 积分将于 {until} 过期"},
+    "calls.why.points": {"en": "{points} points expire by {until}", "zh": "{points} 积分将于 {until} 前过期"},
     "calls.why.birthday": {
         "en": "birthday on {day}: prepare the gift (budget {budget})",
         "zh": "{day} 生日：请准备礼品（预算 {budget}）",
