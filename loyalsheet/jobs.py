@@ -178,8 +178,7 @@ def event_invitations(workbook: Path) -> list[Invitation]:
         return []
     ledger = Ledger(path)
     try:
-        return invitations_from((e.campaign, str(e.channel), e.key) for e in ledger.history()
-                                if e.campaign == "event" and e.state is State.SENT)
+        return invitations_from(("event", channel, key) for key, channel in ledger.sent_of("event"))
     finally:
         ledger.close()
 

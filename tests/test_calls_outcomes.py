@@ -158,3 +158,21 @@ def test_event_funnel_numbers(book: Callable[..., Path], ordered: bool) -> None:
     assert ev1.came_invited == 2
     assert (ev1.bought, ev1.amount) == (2, Decimal(700))  # A 500 - 100, B 300; E's top-up is not spend
     assert (ev2.invited, ev2.confirmed, ev2.came, ev2.bought) == (1, 0, 0, 0)
+
+
+def test_invitations_sent_are_counted_by_channel(tmp_path: Path, book: Callable[..., Path],
+                                                 cli: Callable[..., Result]) -> None:
+    """SMS and e-mail invitations sent by `today --send` (to the local outbox) are the funnel's invited."""
+    header = ["Member ID", "Name", "Phone", "Email", "Joined", "SMS consent", "Email consent"]
+    members = [["A", "甲", "13800000001", None, "2024-01-01", "是", None],
+               ["B", "乙", None, "b@example.com", "2024-01-01", None, "是"],
+               ["C", "丙", "13800000003", None, "2024-01-01", "否", None]]
+    book(members, [["2026-10-01", m, "消费", 100] for m in "ABC"], member_header=header, txn_header=TXN_HEADER,
+         extra={"Events": [["Event", "Title", "Date", "Invite days before", "Audience"],
+                           ["EV1", "答谢会", "2026-11-25", 7, "all"]]})
+    (tmp_path / "config.yaml").write_text("language: zh\nworkbook: members.xlsx\n", encoding="utf-8")
+    config = str(tmp_path / "config.yaml")
+    sent = cli("today", "--config", config, "--date", DAY, "--at", "12:00", "--send", "--campaign", "event")
+    assert sent.code == 0, sent.err
+    events = json.loads(cli("events", "--config", config, "--date", DAY, "--json").out)["events"]
+    assert [(e["invited"], e["invited_sms"], e["invited_email"], e["invited_call"]) for e in events] == [(2, 1, 1, 0)]
