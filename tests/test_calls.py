@@ -12,6 +12,7 @@ import pytest
 
 from loyalsheet.calls.build import CallList
 from loyalsheet.calls.openers import Openers
+from loyalsheet.calls.outcomes import CallOutcome
 from loyalsheet.calls.sheet import (
     MEMBER,
     NO,
@@ -27,6 +28,7 @@ from loyalsheet.calls.sheet import (
 )
 from loyalsheet.calls.week import week_calls
 from loyalsheet.config import Config
+from loyalsheet.model import CallNote
 from loyalsheet.refresh import _first_purchases
 from loyalsheet.rules import evaluate
 from loyalsheet.segments import segment
@@ -223,3 +225,16 @@ def test_the_600_member_demo(tmp_path: Path, cli: Callable[..., Result]) -> None
         assert all(at < i for i in events)
     declining = [r for r in calls if "贵宾消费下滑" in r[WHY]]
     assert declining and all("平时每" in r[WHY] or "天没来" in r[WHY] for r in declining)
+
+
+def test_no_answer_is_tried_again_only_with_a_reason(book: Callable[..., Path]) -> None:
+    """A no-answer from the Call list carries its reason and is tried again after it passed; one from the
+    Call notes sheet (no reason) gives priority to a reason that still holds, and no call of its own."""
+    path = book([["F3", "三天", "13800000001", None, "2026-11-10"], ["X", "无事", "13800000002", None, "2024-01-01"]],
+                [["2026-11-10", "F3", "消费", 300], ["2024-01-02", "X", "消费", 10]], txn_header=TXN_HEADER)
+    from_list = CallOutcome(date(2026, 11, 14), "F3", None, "未接通", None, None, "3天回访")
+    from_notes = CallNote(2, date(2026, 11, 14), "X", None, "未接通")
+    week = plan(path, date(2026, 11, 21), notes=[from_list, from_notes])  # F3's 3-day moment has passed
+    assert [(r[MEMBER], r[TYPE]) for r in week.rows] == [("F3", "3天回访")]
+    assert "2026-11-14 未接通（3天回访）：再打一次" in week.rows[0][WHY]
+    assert plan(path, date(2026, 11, 21)).rows == []

@@ -98,11 +98,14 @@ def _describe(n: CallNote | CallOutcome) -> str:
 
 def _retries(hist: CallHistory, reasons: dict[str, list[Reason]], members: Mapping[str, Member],
              today: date) -> None:
-    """A member with no answer whose reason has passed since is still tried again, for the same reason."""
+    """A member with no answer on the Call list whose reason has passed since is still tried again, for
+    the same reason (a Call notes row says no reason: its member is tried again only for one that holds)."""
     for member_id, n in hist.no_answer.items():
         if member_id in reasons or member_id not in members or member_id in hist.do_not_call:
             continue
-        kind = kind_of(getattr(n, "reason", None)) or "churn"
+        kind = kind_of(getattr(n, "reason", None))
+        if kind is None:
+            continue
         reasons[member_id] = [Reason(kind, member_id, float((today - n.day).days), "calls.why.retry",
                                      {"day": n.day, "type": kind_label(kind, "zh"), "type_en": kind_label(kind, "en")},
                                      "calls.now.retry", getattr(n, "event_id", None))]
