@@ -15,6 +15,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from .calls.settings import CallListSettings
 from .campaigns.settings import CampaignSettings, MessagingSettings, QuietHours
 from .errors import ConfigError
 from .rules.settings import RulesSettings
@@ -39,6 +40,7 @@ class Store(_Strict):
     phone: str | None = Field(None, description="The store's phone number, for messages (templates use {{ store_phone }})")
     quiet_hours: QuietHours | None = Field(None, description="This store's own quiet hours; blank: messaging.quiet_hours")
     best_times: tuple[str, ...] | None = Field(None, description="This store's best times to phone; blank: call_list.best_times")
+    call_capacity: int | None = Field(None, ge=1, description="Calls this store's staff can make in a week; blank: call_list.capacity")
 
     @field_validator("timezone")
     @classmethod
@@ -113,16 +115,6 @@ class Channels(_Strict):
     email: EmailChannel | None = None
 
 
-class CallListSettings(_Strict):
-    best_times: tuple[str, ...] = Field(("11:00-12:00", "16:00-17:00"), description="Best times to phone, shown on the Call list")
-    followup_days: tuple[int, ...] = Field((3, 21, 90), description="Follow-up calls this many days after a first purchase (3-3-3)")
-    window_days: int = Field(7, ge=1, le=31, description="A follow-up, birthday or lapsing card is listed when due within this many days")
-    birthday_days: int = Field(30, ge=1, le=62, description="List a birthday this many days ahead, to arrange the gift")
-    points_min: int = Field(100, ge=0, description="List expiring points only from this many points")
-    event_days: int = Field(14, ge=1, description="Phone valued members about an event this many days before it")
-    max_rows: int = Field(300, ge=1, description="At most this many members on the Call list, most valuable first")
-
-
 class Config(RulesSettings):
     """Every setting of config.yaml. The program's rules (points, tiers, ...) come from RulesSettings."""
 
@@ -133,6 +125,7 @@ class Config(RulesSettings):
     header_style: Literal["zh-en", "en-zh", "zh", "en"] = Field(
         "zh-en", description="Headers written by init: Chinese over English, English over Chinese, or one language"
     )
+    trade: str | None = Field(None, description="The shop's trade (beauty, dental, tcm, retail): Call list wording for it; blank: general")
     stores: tuple[Store, ...] = Field(default_factory=lambda: (Store(name="Main"),), min_length=1)
     channels: Channels = Field(default_factory=Channels)
     call_list: CallListSettings = Field(default_factory=CallListSettings, description="Who to phone this week")
@@ -208,6 +201,9 @@ class Config(RulesSettings):
 
     def best_times_of(self, store: str | None) -> tuple[str, ...]:
         return self.store(store).best_times or self.call_list.best_times
+
+    def call_capacity_of(self, store: str | None) -> int:
+        return self.store(store).call_capacity or self.call_list.capacity
 
     def store(self, name: str | None) -> Store:
         for s in self.stores:

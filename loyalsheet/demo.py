@@ -216,6 +216,7 @@ class _Generator:
         self.course_cards: list[list[Any]] = []
         self.events: list[list[Any]] = []
         self.call_notes: list[list[Any]] = []
+        self.attendance: list[list[Any]] = []
         self.opt_outs: list[list[Any]] = []
         self.member_rows: list[list[Any]] = []
         self.txn_extras: list[list[Any]] = []  # rows added by planted mistakes
@@ -824,6 +825,18 @@ class _Generator:
         rows.sort(key=itemgetter(0))
         self.call_notes = rows
 
+    def make_attendance(self) -> None:
+        """The sign-in sheet of the events already held: a few members each (a purchase that day counts too)."""
+        rng = self.rng
+        if not self.members:
+            return
+        for event_id, _, day, *_ in self.events:
+            if day >= self.today:
+                continue
+            for m in rng.sample(self.members, min(len(self.members), 6)):
+                came = rng.random() < 0.85
+                self.attendance.append([event_id, m.mid, "是" if came else "否", None if came else "报名后未到"])
+
     def make_opt_outs(self) -> None:
         rng = self.rng
         if not self.members:
@@ -860,6 +873,7 @@ class _Generator:
         self.make_events()
         self.make_call_notes()
         self.make_opt_outs()
+        self.make_attendance()
 
     def transactions(self) -> list[list[Any]]:
         rows: list[list[Any]] = []
@@ -1053,6 +1067,7 @@ def generate(
         "course_cards": gen.course_cards,
         "events": gen.events,
         "call_notes": gen.call_notes,
+        "attendance": gen.attendance,
         "opt_outs": gen.opt_outs,
     }
     where: dict[int, int] = {}

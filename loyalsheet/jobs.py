@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import optouts_received
+from .calls.check import outcome_warnings
 from .channels import TWILIO_API, Channel, channels_from_config
 from .collector import paused
 from .config import Config
@@ -35,6 +36,7 @@ from .daily import (
     today_sheet,
 )
 from .errors import WorkbookError
+from .events import Invitation, invitations_from
 from .i18n import t
 from .ledger import Ledger, State, ledger_path_for
 from .model import MemberFile, Problem
@@ -135,8 +137,24 @@ def run_check(config: Config, book: BookAccess, today: date, lang: str, *, store
         mine = _store_rows(config, mf, store)
         problems = [p for p in problems if p.row is None or p.sheet is None or (p.sheet, p.row) in mine]
     problems.sort(key=sort_key)
+    located = [locate(p, mf, lang) for p in problems]
+    located += _call_list_warnings(config, book, today, lang, store)
     return CheckResult(file=Path(mf.path).name, path=mf.path, members=len(mf.members), txns=len(mf.txns), day=today,
-                       problems=tuple(locate(p, mf, lang) for p in problems))
+                       problems=tuple(located))
+
+
+def _call_list_warnings(config: Config, book: BookAccess, today: date, lang: str, store: str | None) -> list[Located]:
+    """Outcomes typed outside the Call list's drop-down (in the Call list, or collected into the Call log)."""
+    calls_title, log_title = sheet_title(CALLS), sheet_title(CALL_LOG)
+    pairs = [(calls_title, log_title)] if not config.is_chain else []
+    if config.is_chain:
+        names = [s.name for s in config.stores] if store is None else [store]
+        pairs += [(store_sheet_title(calls_title, n), store_sheet_title(log_title, n)) for n in names]
+    out: list[Located] = []
+    for calls, log in pairs:
+        out += outcome_warnings(book.path.name, calls, book.read_owned_sheet(calls), log, book.read_owned_sheet(log),
+                                today, lang)
+    return out
 
 
 # -- refresh -----------------------------------------------------------------------------------------------
@@ -151,6 +169,18 @@ def messages_sent(workbook: Path, today: date, timezone: str = "Asia/Shanghai") 
     try:
         since = datetime.combine(today - timedelta(days=30), time(0), tzinfo=ZoneInfo(timezone))
         return [(e.campaign, e.member_id) for e in ledger.history(since) if e.state is State.SENT]
+    finally:
+        ledger.close()
+
+
+def event_invitations(workbook: Path) -> list[Invitation]:
+    """Event invitations sent by SMS or e-mail, from the send ledger beside the workbook."""
+    path = ledger_path_for(workbook)
+    if not path.exists():
+        return []
+    ledger = Ledger(path)
+    try:
+        return invitations_from(("event", channel, key) for key, channel in ledger.sent_of("event"))
     finally:
         ledger.close()
 
@@ -289,6 +319,7 @@ def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry
         sent_by_member=messages_sent(book.path, today, config.store(store).timezone),
         opt_outs=optouts_received.match(optouts_received.opt_outs_of(book.path), mf.members,
                                         config.default_store.timezone),
+        invitations=event_invitations(book.path),
     )
     written = None
     replies: RepliesRead | None = None

@@ -734,6 +734,13 @@ class Ledger:
                                     (_iso(since),))
         return [_entry(r) for r in rows]
 
+    def sent_of(self, campaign: str) -> list[tuple[str, str]]:
+        """(key, channel) of each message of ``campaign`` that was sent: its keys start ``campaign:``, so
+        this is a range of the primary key, not a scan of the whole journal."""
+        rows = self._db.execute("SELECT key, channel FROM messages WHERE key >= ? AND key < ? AND state = ? ORDER BY key",
+                                (f"{campaign}:", f"{campaign};", State.SENT.value))
+        return [(str(k), str(c)) for k, c in rows]
+
     def entries(self, keys: Iterable[str]) -> dict[str, Entry]:
         """The rows of those ``keys`` the ledger has (a bulk :meth:`entry`, for planning a day)."""
         wanted = list(dict.fromkeys(keys))

@@ -140,6 +140,17 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class Attendance:
+    """A row of the Event attendance sheet (活动签到): whether a member came to an event."""
+
+    row: int
+    event_id: str
+    member_id: str
+    came: bool = True
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CallNote:
     row: int
     day: date
@@ -217,6 +228,7 @@ class MemberFile:
     course_cards: tuple[CourseCard, ...] = ()
     events: tuple[Event, ...] = ()
     call_notes: tuple[CallNote, ...] = ()
+    attendance: tuple[Attendance, ...] = ()
     opt_outs: tuple[OptOut, ...] = ()
     layouts: Mapping[str, SheetLayout] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()  # problems found while reading cells

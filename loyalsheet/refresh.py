@@ -18,23 +18,38 @@ Sheets (titles in both languages, as in MEMBER_FILE.md "Sheets the tool owns"):
 from __future__ import annotations
 
 import functools
-import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import compress, islice, repeat
 from operator import and_, attrgetter, eq, is_, is_not, le, or_
 from typing import Any, ParamSpec, TypeVar
 
 from . import optouts_received
+from .calls.build import CallList
+from .calls.outcomes import CallOutcome
+from .calls.sheet import (
+    CALL_COLUMNS,
+    CALL_LOG,
+    CALLS,
+    column_index,
+    header,
+    log_sheet,
+    norm,
+    read_call_list,
+    read_call_log,
+    sheet_title,
+)
+from .calls.week import week_calls, week_sheet
 from .collector import paused
 from .config import Config
+from .events import Funnel, Invitation, event_funnels
 from .facts import Facts, MemberFacts
 from .i18n import t
-from .model import CallNote, Member, MemberFile, PaidWith, Txn, TxnType
+from .model import CallNote, MemberFile, PaidWith, Txn, TxnType
 from .rules import Evaluation, explain
 from .rules.explain import ReasonTexts
 from .segments import Aspect, Move, Quadrant, RfmGroup, SegmentResult, Stage, Standing, label, moves
@@ -42,9 +57,9 @@ from .workbook.chain import store_sheet_title
 from .workbook.writer import CellValue, ChartSeries, ChartSpec, OwnedSheet
 
 STATUS = ("会员状态", "Member status")
-CALLS = ("回访名单", "Call list")
-CALL_LOG = ("回访日志", "Call log")
 DASHBOARD = ("看板", "Dashboard")
+__all__ = ["CALLS", "CALL_LOG", "DASHBOARD", "OWNED_TITLES", "STATUS", "Ahead", "RefreshPlan", "ahead",
+           "build_refresh", "describe_move", "header", "previous_standing", "sheet_title"]
 OWNED_TITLES = tuple(f"{zh} {en}" for zh, en in (STATUS, CALLS, CALL_LOG, DASHBOARD))
 
 DATE = "yyyy-mm-dd"
@@ -59,51 +74,12 @@ STATUS_COLUMNS = (
     ("到店次数(12个月)", "Visits (window)"), ("消费(12个月)", "Spend (window)"), ("沉睡贵宾", "Gone quiet"),
     ("大客户", "Whale"), ("下月生日", "Birthday next month"), ("已退订", "Opted out"),
 )
-CALL_COLUMNS = (
-    ("会员编号", "Member ID"), ("姓名", "Name"), ("手机", "Phone"), ("等级", "Tier"), ("原因", "Why"),
-    ("开场白", "Opening line"), ("最佳时间", "Best times"), ("上次回访", "Last call"),
-    ("结果", "Outcome"), ("备注", "Note"), ("下次回访", "Next call"), ("回访人", "Staff"),
-)
-CALL_LOG_COLUMNS = (
-    ("日期", "Date"), ("会员编号", "Member ID"), ("回访人", "Staff"), ("结果", "Outcome"), ("备注", "Note"),
-    ("下次回访", "Next call"),
-)
-_OUTCOME_COLUMNS = (8, 9, 10, 11)  # Outcome, Note, Next call, Staff in CALL_COLUMNS
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
-def sheet_title(names: tuple[str, str]) -> str:
-    return f"{names[0]} {names[1]}"
-
-
-def header(names: tuple[str, str], style: str) -> str:
-    zh, en = names
-    return {"zh": zh, "en": en, "en-zh": f"{en}\n{zh}"}.get(style, f"{zh}\n{en}")
-
-
-def _norm(text: object) -> str:
-    return unicodedata.normalize("NFKC", str(text or "")).casefold().replace(" ", "").replace("\n", "")
-
-
-def _column_index(head: Sequence[CellValue], names: tuple[str, str]) -> int | None:
-    """Where a header is in a sheet the tool wrote earlier (in any header style)."""
-    wanted = {_norm(names[0]), _norm(names[1]), _norm(names[0] + names[1]), _norm(names[1] + names[0])}
-    for i, cell in enumerate(head):
-        if _norm(cell) in wanted:
-            return i
-    return None
-
-
-@dataclass(frozen=True)
-class CallOutcome:
-    day: date
-    member_id: str
-    staff: str | None
-    outcome: str | None
-    note: str | None
-    next_call: date | None
+_norm, _column_index = norm, column_index
 
 
 @dataclass(frozen=True)
@@ -168,65 +144,6 @@ def previous_standing(rows: Sequence[Sequence[CellValue]]) -> dict[str, Standing
 
 
 _UNSEEN = object()
-
-
-def _as_date(value: CellValue) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            return None
-    return None
-
-
-def _text(value: CellValue) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
-
-
-def collect_outcomes(rows: Sequence[Sequence[CellValue]], today: date) -> list[CallOutcome]:
-    """Outcomes staff typed in the Call list: any row with an outcome, note, next call or staff."""
-    if not rows:
-        return []
-    head = rows[0]
-    idx = {i: _column_index(head, CALL_COLUMNS[i]) for i in (0, *_OUTCOME_COLUMNS)}
-    if idx[0] is None:
-        return []
-    out = []
-    for row in rows[1:]:
-        def cell(i: int, row: Sequence[CellValue] = row) -> CellValue:
-            j = idx[i]
-            return row[j] if j is not None and j < len(row) else None
-
-        member_id = _text(cell(0))
-        outcome, note, next_call, staff = cell(8), cell(9), cell(10), cell(11)
-        if member_id is None or all(v is None or _text(v) is None for v in (outcome, note, next_call, staff)):
-            continue
-        out.append(CallOutcome(today, member_id, _text(staff), _text(outcome), _text(note), _as_date(next_call)))
-    return out
-
-
-def read_call_log(rows: Sequence[Sequence[CellValue]]) -> list[CallOutcome]:
-    if not rows:
-        return []
-    head = rows[0]
-    idx = [_column_index(head, names) for names in CALL_LOG_COLUMNS]
-    out = []
-    for row in rows[1:]:
-        vals = [row[i] if i is not None and i < len(row) else None for i in idx]
-        day, member_id = _as_date(vals[0]), _text(vals[1])
-        if day is None or member_id is None:
-            continue
-        out.append(CallOutcome(day, member_id, _text(vals[2]), _text(vals[3]), _text(vals[4]), _as_date(vals[5])))
-    return out
 
 
 # --- building the sheets -------------------------------------------------------------------------
@@ -296,62 +213,6 @@ def _status_rows(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str,
     return rows
 
 
-@dataclass
-class _Call:
-    member: Member  # the household's card holder (the member, when on no family card)
-    value: Decimal
-    # (priority, kind, what to say: see _reason_text, who in the household it is about: None for the holder)
-    reasons: list[tuple[int, str, Any, Member | None]]
-
-
-def _last_calls(notes: Iterable[CallNote | CallOutcome]) -> dict[str, CallNote | CallOutcome]:
-    last: dict[str, CallNote | CallOutcome] = {}
-    for n in notes:
-        held = last.get(n.member_id)
-        if held is None or n.day >= held.day:
-            last[n.member_id] = n
-    return last
-
-
-def _describe_call(n: CallNote | CallOutcome) -> str:
-    parts = [n.day.isoformat(), n.outcome or "", n.note or ""]
-    if n.next_call is not None:
-        parts.append(f"→ {n.next_call.isoformat()}")
-    return " ".join(p for p in parts if p)
-
-
-def _audience_ok(audience: Sequence[str], m: Member, tier: str, tier_zh: str, quadrant: str) -> bool:
-    words = {_norm(w) for w in audience}
-    if not words or _norm("all") in words or _norm("全部") in words:
-        return True
-    return bool(words & {_norm(tier), _norm(tier_zh), _norm(quadrant), _norm(m.store or "")})
-
-
-class _Normalised(dict[str, str]):
-    """``_norm`` of a few texts met many times (tier names, quadrants, stores), each worked out once."""
-
-    def __missing__(self, text: str) -> str:
-        value = self[text] = _norm(text)
-        return value
-
-
-def _reason_text(kind: str, what: Any, lang: str) -> str:
-    """A Call list reason, written only for the members who make the list."""
-    if kind == "quiet":
-        return explain(what, lang)
-    if kind == "followup":
-        days, first, due = what
-        return t("calls.followup", lang, days=days, first=first.isoformat(), due=due.isoformat())
-    if kind == "points":  # (an Expiring fact: the real day, as the card and the message say)
-        return t("calls.points", lang, points=f"{what.points:,}", day=what.expires.isoformat())
-    if kind == "birthday":
-        return t("calls.birthday", lang, day=what.next.isoformat(), budget=f"{what.budget:,}")
-    if kind == "gift_card":
-        return t("calls.gift_card", lang, card=what.card_id, balance=f"{what.balance:,}",
-                 day=what.expires.isoformat() if what.expires else "")
-    return t("calls.event", lang, title=what.title, day=what.day.isoformat())
-
-
 _MEMBER, _TYPE, _DAY, _AMOUNT, _PAID = map(attrgetter, ("member_id", "type", "day", "amount", "paid_with"))
 
 
@@ -404,120 +265,6 @@ def ahead(mf: MemberFile, today: date, include_gift_card: bool) -> Ahead:
     ``tiers.spend.include_gift_card``, whether purchases paid with a gift card are spend)."""
     return Ahead(mf.txns, _first_purchases(mf.txns, today),
                  _monthly(mf.txns, _months(today), today, include_gift_card))
-
-
-def _call_rows(
-    mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Config, lang: str,
-    notes: Sequence[CallNote | CallOutcome], store: str | None = None, early: Ahead | None = None,
-) -> list[list[CellValue]]:
-    """Who to phone and why. Every member with a reason is a candidate; the reasons are written (the
-    costly part) only for the ``max_rows`` most valuable candidates, who make the list."""
-    today = seg.today
-    cl = config.call_list
-    window = timedelta(days=cl.window_days)
-    last = _last_calls(notes)
-    calls: dict[str, _Call] = {}
-    members = {m.member_id: m for m in mf.members}
-    by_id = seg.by_id
-    results = ev.members
-    facts = Facts(ev, seg)
-
-    def add(member_id: str, priority: int, kind: str, what: Any) -> None:
-        """A reason to call ``member_id``: a household is called once, at its card holder's row."""
-        m = members.get(member_id)
-        ms = by_id.get(member_id)
-        if m is None or ms is None:
-            return
-        r = results.get(member_id)
-        holder_id = r.family_holder if r is not None and r.family_holder in members else None
-        home = holder_id or member_id
-        call = calls.get(home)
-        if call is None:  # a household ranks by everyone's spend
-            value = sum((a.activity.lifetime_spend for x in facts.household_of(home) if (a := by_id.get(x)) is not None),
-                        Decimal(0))
-            call = calls[home] = _Call(members[home], value, [])
-        who = m if holder_id is not None else None
-        if kind == "event":  # one invitation per household: the card holder's, when they are invited too
-            for i, (p, k, w, _who) in enumerate(call.reasons):
-                if k == "event" and w is what:
-                    if who is None:
-                        call.reasons[i] = (p, k, w, None)
-                    return
-        call.reasons.append((priority, kind, what, who))
-
-    first_purchase = (early.first_purchases if early is not None and early.txns is mf.txns
-                      else _first_purchases(mf.txns, today))
-    due_from, due_to = today - window, today + window
-    points_min = max(cl.points_min, 1)
-    points_until = today + timedelta(days=ev.settings.points.expiring_soon_days)
-    birthdays_to = today + timedelta(days=cl.birthday_days)
-    followups = [(days, timedelta(days=days)) for days in cl.followup_days]
-    three_days = timedelta(days=3)
-    for ms in seg.members:
-        mid = ms.member_id
-        if ms.gone_quiet:
-            add(mid, 1, "quiet", ms.quiet_reason)
-        first = first_purchase.get(mid)
-        if first is not None:
-            for days, after in followups:
-                due = first + after
-                if due_from < due <= due_to:
-                    called = last.get(mid)
-                    if not (called and called.day >= due - three_days):
-                        add(mid, 2, "followup", (days, first, due))
-        f = facts.get(mid)
-        if f is None:
-            continue
-        expiring = f.expiring_by(points_until)
-        if expiring is not None and expiring.points >= points_min:
-            add(mid, 4, "points", expiring)
-        b = f.result.birthday
-        if b is not None and b.budget > 0 and today <= b.next <= birthdays_to:
-            add(mid, 5, "birthday", b)
-    for rem in ev.gift_card_reminders:
-        add(rem.card.giver, 3, "gift_card", rem.card)
-    upcoming = [e for e in mf.events if today <= e.day <= today + timedelta(days=cl.event_days)]
-    if upcoming:
-        # (what _audience_ok decides, with each event's words and each text normalised once)
-        norm = _Normalised()
-        audiences = []
-        for e in upcoming:
-            words = {_norm(w) for w in e.audience}
-            audiences.append((e, words, not words or _norm("all") in words or _norm("全部") in words))
-        quadrant_en = _Labels("en")
-        confidant = Quadrant.CONFIDANT
-        for ms in seg.members:
-            if not (ms.whale or ms.quadrant is confidant):
-                continue
-            r = results.get(ms.member_id)
-            m = members.get(ms.member_id)
-            if r is None or m is None:
-                continue
-            tier = r.tier
-            for e, words, everyone in audiences:
-                if (everyone or norm[tier.tier] in words or norm[tier.tier_zh] in words
-                        or norm[quadrant_en[ms.quadrant]] in words or norm[m.store or ""] in words):
-                    add(ms.member_id, 6, "event", e)
-
-    ordered = sorted(calls.values(), key=lambda c: (-c.value, c.member.member_id))[: cl.max_rows]
-    best = ", ".join(config.best_times_of(store))
-    rows: list[list[CellValue]] = []
-    for call in ordered:
-        reasons = sorted(
-            (priority, kind, _reason_text(kind, what, lang) if who is None
-             else t("calls.who", lang, name=who.name, member=who.member_id, why=_reason_text(kind, what, lang)))
-            for priority, kind, what, who in call.reasons)
-        m = call.member
-        kind = reasons[0][1]
-        home = m.store or config.default_store.name
-        opening = t(f"calls.open.{kind}", lang, name=m.name, store=home)
-        previous = last.get(m.member_id)
-        rows.append([
-            m.member_id, m.name, m.phone or m.email or "", _tier(ev, m.member_id, lang),
-            "; ".join(text for _, _, text in reasons), opening, best,
-            _describe_call(previous) if previous else "", None, None, None, None,
-        ])
-    return rows
 
 
 def _monthly(txns: Sequence[Txn], months: Sequence[tuple[int, int]], today: date,
@@ -585,6 +332,7 @@ def _dashboard(
     mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str, moved: Sequence[Move],
     sent: Mapping[str, int], store: str | None = None, by_store: Sequence[tuple[str, int, Decimal]] = (),
     counts: Mapping[str, Counter[str | None]] | None = None, early: Ahead | None = None,
+    funnels: Sequence[Funnel] = (),
 ) -> tuple[list[str], list[list[CellValue]], list[ChartSpec]]:
     today = seg.today
     rows: list[list[CellValue]] = []
@@ -634,6 +382,9 @@ def _dashboard(
                             categories=f"A{mf_first}:A{mf_last}", anchor="E32", width=12, height=14))
     block("dash.messages", [(campaign, n, None) for campaign, n in sorted(sent.items())] or
           [(t("dash.none", lang), 0, None)])
+    if funnels:
+        block("dash.events", [(f"{f.title} ({f.day.isoformat()})",
+                               f"{f.invited} → {f.confirmed} → {f.came} → {f.bought}", f.amount) for f in funnels])
     if by_store:
         rows.append([t("dash.stores", lang), t("dash.members", lang), t("dash.spend", lang)])
         for name, members, spent in by_store:
@@ -642,21 +393,6 @@ def _dashboard(
     title = t("dash.title", lang, day=today.isoformat())
     head = [f"{title} · {store}" if store else title, None, None]
     return [str(h) if h is not None else "" for h in head], rows, charts
-
-
-def _calls_sheet(rows: list[list[CellValue]], title: str, style: str) -> OwnedSheet:
-    return OwnedSheet(
-        title=title, header=[header(c, style) for c in CALL_COLUMNS], rows=rows,
-        widths=[12, 12, 16, 8, 50, 40, 22, 30, 12, 24, 12, 10], number_formats={10: DATE},
-    )
-
-
-def _log_sheet(log: Sequence[CallOutcome], title: str, style: str) -> OwnedSheet:
-    return OwnedSheet(
-        title=title, header=[header(c, style) for c in CALL_LOG_COLUMNS],
-        rows=[[o.day, o.member_id, o.staff, o.outcome, o.note, o.next_call] for o in log],
-        widths=[12, 12, 10, 14, 40, 12], number_formats={0: DATE, 5: DATE},
-    )
 
 
 def _dashboard_sheet(parts: tuple[list[str], list[list[CellValue]], list[ChartSpec]], title: str) -> OwnedSheet:
@@ -728,6 +464,22 @@ def _collector_paused(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     return run
 
 
+def _week_calls(mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Config, lang: str,
+                notes: Sequence[CallNote | CallOutcome], waiting: Mapping[str, date], store: str | None,
+                early: Ahead | None) -> CallList:
+    first = (early.first_purchases if early is not None and early.txns is mf.txns
+             else _first_purchases(mf.txns, seg.today))
+    return week_calls(mf, ev, seg, config, lang, notes, waiting, store, first)
+
+
+def _calls_out(week: CallList, title: str, config: Config, lang: str, store: str | None) -> OwnedSheet:
+    return week_sheet(week, title, config, lang, store)
+
+
+def _empty_calls(rows: list[list[CellValue]], title: str, style: str) -> OwnedSheet:
+    return OwnedSheet(title=title, header=[header(c, style) for c in CALL_COLUMNS], rows=rows)
+
+
 @_collector_paused
 def build_refresh(
     mf: MemberFile,
@@ -747,6 +499,7 @@ def build_refresh(
     moved: Sequence[Move] | None = None,
     early: Ahead | None = None,
     opt_outs: Sequence[optouts_received.Received] = (),
+    invitations: Sequence[Invitation] = (),
 ) -> RefreshPlan:
     """The owned sheets for ``seg.today``, the moves since the last refresh, the outcomes collected.
 
@@ -759,6 +512,8 @@ def build_refresh(
     ``moved`` is ``moves(previous_standing(previous_status), seg)`` and ``early`` is ``ahead(mf, today, ...)``,
     when the caller has them already. ``opt_outs`` (the ledger's, matched to members) fill Member status's
     Opted out column and, when there are any, the sheet 退订记录 Opt-outs received (with the chain's sheets).
+    ``invitations`` (event invitations sent by SMS or e-mail) and the Call log make the event funnel on the
+    Dashboard.
     """
     opted_out = optouts_received.member_texts(opt_outs, lang)
     received = [optouts_received.sheet(opt_outs, lang, config.header_style)] if opt_outs else []
@@ -768,7 +523,8 @@ def build_refresh(
     if sent_by_member is not None:
         sent = Counter(campaign for campaign, _ in sent_by_member)
     if not config.is_chain:
-        collected = collect_outcomes(previous_calls, today)
+        previous = read_call_list(previous_calls, today)
+        collected = [x.outcome for x in previous.typed]
         log = read_call_log(previous_log) + collected
         notes: list[CallNote | CallOutcome] = [*mf.call_notes, *log]
         status = OwnedSheet(
@@ -777,21 +533,23 @@ def build_refresh(
             widths=[12, 12, 8, 40, 9, 12, 10, 11, 9, 6, 12, 10, 40, 12, 9, 12, 8, 8, 12, 28],
             number_formats={5: DATE, 7: MONEY, 13: DATE, 15: MONEY, 18: DATE},
         )
-        call_rows = _call_rows(mf, ev, seg, config, lang, notes, early=early)
+        week = _week_calls(mf, ev, seg, config, lang, notes, previous.waiting, None, early)
+        funnels = event_funnels(mf, log, invitations, today)
         by_segment = seg.counts()
-        sheets = (status, _calls_sheet(call_rows, sheet_title(CALLS), style),
-                  _log_sheet(log, sheet_title(CALL_LOG), style),
-                  _dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, counts=by_segment, early=early),
+        sheets = (status, _calls_out(week, sheet_title(CALLS), config, lang, None),
+                  log_sheet(log, sheet_title(CALL_LOG), style),
+                  _dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, counts=by_segment, early=early,
+                                              funnels=funnels),
                                    sheet_title(DASHBOARD)), *received)
         counts = {k: Counter({str(key): n for key, n in c.items()}) for k, c in by_segment.items()}
-        return RefreshPlan(sheets, moved, tuple(collected), len(call_rows), counts)
+        return RefreshPlan(sheets, moved, tuple(collected), len(week.rows), counts)
 
     stores = [s.name for s in config.stores] if store is None else [store]
     store_calls, store_logs = store_calls or {}, store_logs or {}
     logs = {s: read_call_log(store_logs.get(s, ())) for s in config.store_names}
     all_collected: list[CallOutcome] = []
     # A shop that grew into a chain: what its one Call list and Call log held goes to each member's store
-    legacy = collect_outcomes(previous_calls, today) if store is None else []
+    legacy = [x.outcome for x in read_call_list(previous_calls, today).typed] if store is None else []
     if legacy or (store is None and previous_log):
         homes = {m.member_id: m.store for m in mf.members}
         for o in [*read_call_log(previous_log), *legacy]:
@@ -807,20 +565,21 @@ def build_refresh(
            for view in views.values() for r in view.ev.members.values()):
         call_views = _store_views(mf, ev, seg, config, stores, households=True)
     for name, view in views.items():
-        collected = collect_outcomes(store_calls.get(name, ()), today)
+        previous = read_call_list(store_calls.get(name, ()), today)
+        collected = [x.outcome for x in previous.typed]
         all_collected += collected
         logs[name] = logs[name] + collected
         notes = [*mf.call_notes, *(o for lg in logs.values() for o in lg)]
         calls_of = call_views[name]
-        call_rows = _call_rows(calls_of.mf, calls_of.ev, calls_of.seg, config, lang, notes, store=name)
-        calls_total += len(call_rows)
+        week = _week_calls(calls_of.mf, calls_of.ev, calls_of.seg, config, lang, notes, previous.waiting, name, None)
+        calls_total += len(week.rows)
         store_sent = (Counter(c for c, mid in sent_by_member if mid in view.ids) if sent_by_member is not None
                       else Counter())
         store_moves = [m for m in moved if m.member_id in view.ids]
         store_counts = view.seg.counts()
         sheets_out += [
-            _calls_sheet(call_rows, store_sheet_title(sheet_title(CALLS), name), style),
-            _log_sheet(logs[name], store_sheet_title(sheet_title(CALL_LOG), name), style),
+            _calls_out(week, store_sheet_title(sheet_title(CALLS), name), config, lang, name),
+            log_sheet(logs[name], store_sheet_title(sheet_title(CALL_LOG), name), style),
             _dashboard_sheet(_dashboard(view.mf, view.ev, view.seg, lang, store_moves, store_sent, store=name,
                                         counts=store_counts),
                              store_sheet_title(sheet_title(DASHBOARD), name)),
@@ -838,10 +597,12 @@ def build_refresh(
             number_formats={5: DATE, 7: MONEY, 13: DATE, 15: MONEY, 18: DATE},
         )
         by_segment = seg.counts()
+        funnels = event_funnels(mf, [o for lg in logs.values() for o in lg], invitations, today)
         chain_dash = _dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, by_store=by_store,
-                                                 counts=by_segment, early=early), sheet_title(DASHBOARD))
+                                                 counts=by_segment, early=early, funnels=funnels),
+                                      sheet_title(DASHBOARD))
         sheets_out = [status, chain_dash, *sheets_out, *received]
-        for base, rows, make in ((CALLS, previous_calls, _calls_sheet), (CALL_LOG, previous_log, _log_sheet)):
+        for base, rows, make in ((CALLS, previous_calls, _empty_calls), (CALL_LOG, previous_log, log_sheet)):
             if rows:  # the one-store sheet is left with a line saying where its rows went
                 moved_to = make([], sheet_title(base), style)
                 pointer = [t("refresh.per_store", lang, sheet=store_sheet_title(sheet_title(base), "…"))]

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
+from loyalsheet.calls.sheet import MEMBER, NO, OUTCOME, STAFF
 from loyalsheet.config import load_config
 from loyalsheet.daily import prepare_day, templates_for
 from loyalsheet.demo import config_text, demo_stores, generate
@@ -138,9 +139,10 @@ def test_one_book_refresh_per_store(one_book: Path) -> None:
     home = {m.member_id: m.store for m in mf.members}
     listed = 0
     for store in STORES:
-        rows = _sheet(book, store_sheet_title("回访名单 Call list", store))[1:]
+        rows = [r for r in _sheet(book, store_sheet_title("回访名单 Call list", store))[1:]
+                if isinstance(r[NO], int | float)]  # the calls (not the reminder, nor who waits)
         assert rows, store
-        assert {home[r[0]] for r in rows} == {store}
+        assert {home[r[MEMBER]] for r in rows} == {store}
         listed += len(rows)
         dash = _sheet(book, store_sheet_title("看板 Dashboard", store))
         assert store in str(dash[0][0])
@@ -157,9 +159,9 @@ def test_outcomes_typed_in_a_stores_call_list_go_to_its_call_log(one_book: Path)
     title = store_sheet_title("回访名单 Call list", store)
     wb = openpyxl.load_workbook(book)
     ws = wb[title]
-    member_id = ws.cell(row=2, column=1).value
-    ws.cell(row=2, column=9).value = "已约到店"
-    ws.cell(row=2, column=12).value = "小王"
+    member_id = ws.cell(row=3, column=MEMBER + 1).value  # (row 2 is the reminder)
+    ws.cell(row=3, column=OUTCOME + 1).value = "已约到店"
+    ws.cell(row=3, column=STAFF + 1).value = "小王"
     wb.save(book)
     out = json.loads(run_cli(["refresh", "--date", "2026-11-23", "--store", store, "--json"], cwd=one_book).out)
     assert out["collected"] == 1
@@ -317,9 +319,9 @@ def test_a_shop_that_grows_into_a_chain_keeps_its_call_outcomes(tmp_path: Path) 
     home = {r[0]: r[_col("members", "store")] for r in rows["members"]}
     typed = {}
     for r in range(2, ws.max_row + 1):
-        mid = ws.cell(row=r, column=1).value
+        mid = ws.cell(row=r, column=MEMBER + 1).value
         if mid and home[mid] not in typed.values():
-            ws.cell(row=r, column=9).value = "已接通"
+            ws.cell(row=r, column=OUTCOME + 1).value = "已接通"
             typed[mid] = home[mid]
     wb.save(book)
     assert set(typed.values()) == set(STORES[:2])

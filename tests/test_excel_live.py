@@ -26,6 +26,7 @@ from loyalsheet.demo import config_text, generate
 from loyalsheet.jobs import run_check, run_refresh
 from loyalsheet.workbook.access import FileBook
 from loyalsheet.workbook.macro_book import STATUS_NAME, write_macro_book
+from loyalsheet.workbook.schema import SHEETS
 from tests.helpers import Result
 
 DAY = date(2026, 11, 23)
@@ -299,7 +300,7 @@ def test_a_job_that_cannot_run_says_why_in_the_status_cell(tmp_path: Path) -> No
     status = excel.refresh_segments(live, day=DAY)
     assert "config.yaml" in status
     assert live.names[STATUS_NAME].refers_to_range.value == [[status]]
-    assert len(live.wb.worksheets) == 8  # nothing written
+    assert len(live.wb.worksheets) == 1 + len(SHEETS)  # nothing written (Start and the member file's sheets)
 
 
 def test_text_that_looks_like_a_number_or_formula_stays_text() -> None:

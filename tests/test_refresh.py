@@ -14,6 +14,7 @@ import pytest
 from lxml import etree
 from openpyxl import load_workbook
 
+from loyalsheet.calls.sheet import LAST, MEMBER, OUTCOME, STAFF
 from loyalsheet.refresh import CALL_LOG, CALLS, DASHBOARD, OWNED_TITLES, STATUS, sheet_title
 from loyalsheet.workbook.chain import STORE_MARK, store_sheet_title
 from loyalsheet.workbook.writer import OwnedSheet, fingerprint, read_owned_sheet, write_owned_sheets
@@ -172,12 +173,12 @@ def test_call_outcomes_are_collected_into_the_call_log(tmp_path: Path, cli: Call
     book = demo / "members.xlsx"
     assert cli("refresh", "--config", str(demo / "config.yaml"), "--date", DAY).code == 0
     calls = read_owned_sheet(book, sheet_title(CALLS))
-    assert len(calls) > 1, "the demo store has members to phone"
-    header, first = calls[0], list(calls[1])
-    member_id = first[0]
-    first[8:12] = ["已接通", "约了下周三做护理", date(2026, 11, 25), "小王"]
+    assert len(calls) > 2, "the demo store has members to phone"
+    header, first = calls[0], list(calls[2])  # (row 2 is the reminder)
+    member_id = first[MEMBER]
+    first[OUTCOME:STAFF + 1] = ["已接通", "约了下周三做护理", date(2026, 11, 25), "小王"]
     # a manager types the outcome in Excel (simulated: the owned sheet rewritten with the outcome filled)
-    write_owned_sheets(book, [OwnedSheet(sheet_title(CALLS), [str(h) for h in header], [first, *calls[2:]])],
+    write_owned_sheets(book, [OwnedSheet(sheet_title(CALLS), [str(h) for h in header], [calls[1], first, *calls[3:]])],
                        expected=fingerprint(book), backups=0)
     result = cli("refresh", "--config", str(demo / "config.yaml"), "--date", "2026-11-29", "--json")
     assert result.code == 0, result.err
@@ -188,9 +189,9 @@ def test_call_outcomes_are_collected_into_the_call_log(tmp_path: Path, cli: Call
     assert cli("refresh", "--config", str(demo / "config.yaml"), "--date", "2026-12-06").code == 0
     log = read_owned_sheet(book, sheet_title(CALL_LOG))
     assert len(log) == 2
-    listed = [r for r in read_owned_sheet(book, sheet_title(CALLS))[1:] if r[0] == member_id]
+    listed = [r for r in read_owned_sheet(book, sheet_title(CALLS))[1:] if r[MEMBER] == member_id]
     if listed:
-        assert "约了下周三做护理" in str(listed[0][7])
+        assert "约了下周三做护理" in str(listed[0][LAST])
 
 
 def test_member_text_that_looks_like_a_formula_stays_text(tmp_path: Path, cli: Callable[..., Result],

@@ -27,6 +27,7 @@ _COMMANDS = {  # name -> (module in loyalsheet.cli, attribute)
     "demo": ("demo", "demo"),
     "member": ("member", "member"),
     "birthdays": ("member", "birthdays"),
+    "events": ("events", "events"),
     "refresh": ("refresh", "refresh"),
     "today": ("today", "today"),
     "log": ("today", "log"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -14,13 +15,18 @@ import click
 from rich.table import Table
 
 from .. import optouts_received
+from ..calls import outcomes
+from ..calls.outcomes import CallOutcome
+from ..calls.sheet import CALL_LOG, read_call_log, sheet_title
 from ..config import Config
 from ..facts import Facts, MemberFacts
-from ..model import Member, MemberFile, Txn, TxnType
+from ..model import CallNote, Member, MemberFile, Txn, TxnType
 from ..rules import Evaluation, MemberResult, birthdays_in_month, evaluate, explain
 from ..rules.explain import display
 from ..workbook import parse as P
-from .common import App, common_options, load_member_file, out_console, print_json
+from ..workbook.access import BookAccess
+from ..workbook.chain import store_sheet_title
+from .common import App, common_options, open_book, out_console, print_json, progress_bar
 
 
 @dataclass(frozen=True)
@@ -29,12 +35,15 @@ class Loaded:
     mf: MemberFile
     ev: Evaluation
     today: date
+    book: BookAccess
 
 
 def load_and_evaluate(app: App, workbook: Path | None, day: date | None) -> Loaded:
-    config, mf = load_member_file(app, workbook)
+    config, book = open_book(app, workbook)
+    with progress_bar(app) as update:
+        mf = book.read_member_file(config.region, update)
     today = app.today(day)
-    return Loaded(config, mf, evaluate(mf, config, today), today)
+    return Loaded(config, mf, evaluate(mf, config, today), today, book)
 
 
 def find_members(mf: MemberFile, query: str, region: str) -> list[Member]:
@@ -66,7 +75,19 @@ def _tier_name(result: MemberResult, lang: str) -> str:
     return result.tier.tier_zh if lang == "zh" else result.tier.tier
 
 
-def member_card(member: Member, result: MemberResult, mf: MemberFile, ev: Evaluation, lang: str) -> dict[str, Any]:
+def call_notes_of(config: Config, mf: MemberFile, book: BookAccess) -> list[CallNote | CallOutcome]:
+    """The Call notes sheet and every Call log the tool wrote (the one shop's, and each store's)."""
+    logs = [sheet_title(CALL_LOG)]
+    if config.is_chain:
+        logs += [store_sheet_title(sheet_title(CALL_LOG), s) for s in config.store_names]
+    notes: list[CallNote | CallOutcome] = list(mf.call_notes)
+    for title in logs:
+        notes += read_call_log(book.read_owned_sheet(title))
+    return notes
+
+
+def member_card(member: Member, result: MemberResult, mf: MemberFile, ev: Evaluation, lang: str,
+                notes: Sequence[CallNote | CallOutcome] = ()) -> dict[str, Any]:
     """Everything the front desk may tell (and staff-only notes marked), as plain data."""
     today = ev.today
     txns = [t for t in mf.txns if t.member_id == member.member_id and t.day <= today]
@@ -118,6 +139,9 @@ def member_card(member: Member, result: MemberResult, mf: MemberFile, ev: Evalua
         "last_visits": [{"date": t.day, "type": t.type.value, "amount": t.amount, "category": t.category}
                         for t in _visits(txns)],
     }
+    mine = [n for n in notes if n.member_id == member.member_id]
+    said_no = outcomes.do_not_call(mine).get(member.member_id)
+    card["calls"] = {"do_not_call": said_no, "satisfaction": outcomes.satisfaction_scores(mine).get(member.member_id)}
     if result.wallet is not None:
         card["stored_value"] = {"balance": f.stored_value, "holder": f.stored_value_holder,
                                 "reason": explain(result.wallet.why, lang)}
@@ -144,6 +168,11 @@ def _show_card(app: App, card: dict[str, Any]) -> None:
             table.add_row(t(label), str(value))
 
     row("card.contact", " · ".join(x for x in (card["phone"], card["email"], card["store"]) if x))
+    calls = card.get("calls") or {}
+    if calls.get("do_not_call"):
+        row("card.calls", t("calls.do_not_call", day=calls["do_not_call"]))
+    if calls.get("satisfaction"):
+        row("card.calls", t("calls.satisfaction", score=calls["satisfaction"]))
     row("card.tier", card["tier"]["reason"])
     row("card.pending", card["tier"]["pending"])
     row("card.discount", card["discount"]["reason"])
@@ -214,7 +243,7 @@ def member(app: App, query: str, workbook: Path | None, as_json: bool, day: date
     if result is None:  # a member row the rules could not use (e.g. a duplicate ID): say so, no card
         out_console().print(app.t("member.unusable", member=m.member_id))
         sys.exit(1)
-    card = member_card(m, result, loaded.mf, loaded.ev, app.lang)
+    card = member_card(m, result, loaded.mf, loaded.ev, app.lang, call_notes_of(loaded.config, loaded.mf, loaded.book))
     received = optouts_received.match(optouts_received.opt_outs_of(Path(loaded.mf.path)), [m],
                                       loaded.config.default_store.timezone)
     card["opt_outs"] = optouts_received.member_texts(received, app.lang).get(m.member_id)

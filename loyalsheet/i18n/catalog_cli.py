@@ -78,6 +78,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "card.course_card": {"en": "Course card", "zh": "疗程卡"},
     "card.referral": {"en": "Referred", "zh": "推荐的会员"},
     "card.referred_by": {"en": "Referred by", "zh": "推荐人"},
+    "card.calls": {"en": "Calls", "zh": "电话回访"},
     "card.birthday": {"en": "Birthday", "zh": "生日"},
     "card.spend": {"en": "Spend", "zh": "消费"},
     "card.spend_line": {

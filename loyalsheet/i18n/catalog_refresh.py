@@ -1,45 +1,6 @@
 """Texts of the weekly refresh: the Call list, the Dashboard and the summary of moves."""
 
 MESSAGES: dict[str, dict[str, str]] = {
-    "calls.followup": {
-        "en": "{days}-day follow-up after the first purchase on {first} (due {due})",
-        "zh": "首次消费（{first}）后第 {days} 天回访（{due}）",
-    },
-    "calls.points": {"en": "{points} points expire {day}", "zh": "{points} 积分将于 {day} 过期"},
-    "calls.who": {"en": "{name} ({member}): {why}", "zh": "{name}（{member}）：{why}"},
-    "calls.birthday": {
-        "en": "birthday on {day}: arrange the gift (budget {budget})",
-        "zh": "{day} 生日：请准备礼品（预算 {budget}）",
-    },
-    "calls.gift_card": {
-        "en": "gift card {card} given to a friend lapses on {day} with {balance} left",
-        "zh": "赠出的亲友卡 {card} 将于 {day} 到期，余额 {balance}",
-    },
-    "calls.event": {"en": "invite to “{title}” on {day} and ask to RSVP", "zh": "邀请参加“{title}”（{day}），请确认是否出席"},
-    "calls.open.quiet": {
-        "en": "Hello {name}, this is {store}: we have not seen you for a while and wanted to ask how you are.",
-        "zh": "{name}您好，我是{store}的顾问，好久没见您了，想问候一下您最近好吗？",
-    },
-    "calls.open.followup": {
-        "en": "Hello {name}, this is {store}: how are you getting on with what you bought from us?",
-        "zh": "{name}您好，我是{store}的顾问，想了解一下您上次购买的产品用得怎么样？",
-    },
-    "calls.open.gift_card": {
-        "en": "Hello {name}, this is {store}: the gift card you gave a friend is about to lapse.",
-        "zh": "{name}您好，我是{store}的顾问，您赠送给亲友的亲友卡快到期了，提醒您告诉朋友尽快使用。",
-    },
-    "calls.open.points": {
-        "en": "Hello {name}, this is {store}: some of your points are about to expire, and we can help you use them.",
-        "zh": "{name}您好，我是{store}的顾问，您有积分即将过期，我帮您看看可以兑换什么礼品。",
-    },
-    "calls.open.birthday": {
-        "en": "Hello {name}, this is {store}: your birthday is coming and we have a small gift for you.",
-        "zh": "{name}您好，我是{store}的顾问，您的生日快到了，我们为您准备了一份小礼物。",
-    },
-    "calls.open.event": {
-        "en": "Hello {name}, this is {store}: we are holding an event for our members and would love you to come.",
-        "zh": "{name}您好，我是{store}的顾问，我们近期有一场会员活动，诚挚邀请您参加。",
-    },
     "dash.title": {"en": "Dashboard as of {day}", "zh": "看板（截至 {day}）"},
     "dash.tiers": {"en": "Members by tier", "zh": "各等级会员数"},
     "dash.members": {"en": "Members", "zh": "会员数"},

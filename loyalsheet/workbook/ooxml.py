@@ -543,6 +543,7 @@ class SheetLayout:
     freeze_header: bool
     tab_selected: bool
     drawing_rid: str | None
+    validations: tuple[tuple[str, tuple[str, ...], str | None], ...] = ()  # (cells, choices, prompt)
 
 
 class CellStyles:
@@ -717,11 +718,28 @@ def worksheet_xml(
     head.append("<sheetData>")
     yield "".join(head)
     yield from _rows_xml(header, rows, styles, date1904, layout.header_lines, ncols)
-    tail = ['</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>']
+    tail = ["</sheetData>", validations_xml(layout.validations),
+            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>']
     if layout.drawing_rid:
         tail.append(f'<drawing r:id="{layout.drawing_rid}"/>')
     tail.append("</worksheet>")
     yield "".join(tail)
+
+
+def validations_xml(validations: Sequence[tuple[str, Sequence[str], str | None]]) -> str:
+    """``<dataValidations>``: a drop-down list on each range; any other text only draws a warning (and is
+    kept). The choices are one quoted list (Excel allows 255 characters; commas cannot be in a choice)."""
+    if not validations:
+        return ""
+    out = [f'<dataValidations count="{len(validations)}">']
+    for cells, choices, prompt in validations:
+        listed = ",".join(c.replace(",", " ").replace('"', "'") for c in choices)[:255]
+        tip = f' prompt="{plain_text(prompt[:255])}"' if prompt else ""
+        formula = plain_text(f'"{listed}"')
+        out.append(f'<dataValidation type="list" errorStyle="warning" allowBlank="1" showInputMessage="1" '
+                   f'showErrorMessage="1"{tip} sqref="{cells}"><formula1>{formula}</formula1></dataValidation>')
+    out.append("</dataValidations>")
+    return "".join(out)
 
 
 def sheet_rels_xml(drawing_target: str) -> bytes:

@@ -25,6 +25,7 @@ from typing import Any
 from ..collector import paused
 from ..errors import WorkbookError
 from ..model import (
+    Attendance,
     CallNote,
     Channel,
     CourseCard,
@@ -500,6 +501,13 @@ def _event(r: _SheetReader, v: Sequence[Any]) -> Event | None:
     return Event(r.row_number, event_id, title or "", day, invite_days, audience or ("all",), template)
 
 
+def _attendance(r: _SheetReader, v: Sequence[Any]) -> Attendance | None:
+    event_id, member_id, came, note = v
+    if event_id is None or member_id is None:
+        return None
+    return Attendance(r.row_number, event_id, member_id, came is not False, note)
+
+
 def _call_note(r: _SheetReader, v: Sequence[Any]) -> CallNote | None:
     day, member_id, staff, outcome, note, next_call = v
     if day is None or member_id is None:
@@ -525,6 +533,7 @@ _ORDER = {
     "gift_cards": "card_id member_id issued value valid_months friend_name friend_phone friend_registered",
     "course_cards": "card_id member_id service sessions price bought valid_until",
     "events": "event_id title date invite_days audience template",
+    "attendance": "event_id member_id came note",
     "call_notes": "date member_id staff outcome note next_call",
     "opt_outs": "date member_id phone email channel source",
 }
@@ -539,6 +548,7 @@ _BUILDERS: dict[str, Callable[[_SheetReader, Sequence[Any]], Any]] = {
     "gift_cards": _gift_card,
     "course_cards": _course_card,
     "events": _event,
+    "attendance": _attendance,
     "call_notes": _call_note,
     "opt_outs": _opt_out,
 }
@@ -937,6 +947,7 @@ def _read_book(book: Any, path: Path, region: str, progress: Progress | None, *,
         course_cards=records("course_cards"),
         events=records("events"),
         call_notes=records("call_notes"),
+        attendance=records("attendance"),
         opt_outs=records("opt_outs"),
         layouts={k: r.layout for k, r in results.items()},
         problems=tuple(problems),

@@ -153,6 +153,16 @@ EVENTS = Sheet(
     ),
 )
 
+ATTENDANCE = Sheet(
+    "attendance", "Event attendance", "活动签到", aliases=("attendance", "sign-in", "签到", "活动签到表"),
+    columns=(
+        Column("event_id", "Event", "活动编号", "id", True, ("event id", "编号"), 10),
+        Column("member_id", "Member ID", "会员编号", "id", True, ("member",), 12),
+        Column("came", "Came", "到场", "yesno", aliases=("attended", "present", "出席", "是否到场"), width=8),
+        Column("note", "Note", "备注", "text", aliases=("notes",), width=30),
+    ),
+)
+
 CALL_NOTES = Sheet(
     "call_notes", "Call notes", "回访记录", aliases=("calls", "call log", "回访"),
     columns=(
@@ -177,7 +187,8 @@ OPT_OUTS = Sheet(
     ),
 )
 
-SHEETS: tuple[Sheet, ...] = (MEMBERS, TRANSACTIONS, GIFT_CARDS, COURSE_CARDS, EVENTS, CALL_NOTES, OPT_OUTS)
+SHEETS: tuple[Sheet, ...] = (MEMBERS, TRANSACTIONS, GIFT_CARDS, COURSE_CARDS, EVENTS, ATTENDANCE, CALL_NOTES,
+                             OPT_OUTS)
 SHEETS_BY_KEY: dict[str, Sheet] = {s.key: s for s in SHEETS}
 
 _STRIP = re.compile(r"[\s_\-./:：()（）\[\]【】*]+")

@@ -108,6 +108,16 @@ class ChartSpec:
 
 
 @dataclass(frozen=True)
+class ListValidation:
+    """A drop-down list on cells of an owned sheet (``cells``: an A1 range, row 1 the header). Other
+    text may still be typed: Excel only warns, and what was typed is kept."""
+
+    cells: str
+    choices: Sequence[str]
+    prompt: str | None = None
+
+
+@dataclass(frozen=True)
 class OwnedSheet:
     """A sheet the tool owns: rewritten whole on every write. Values only, never formulas."""
 
@@ -117,6 +127,7 @@ class OwnedSheet:
     widths: Sequence[float] | None = None
     number_formats: Mapping[int, str] = field(default_factory=dict)
     charts: Sequence[ChartSpec] = ()
+    validations: Sequence[ListValidation] = ()
 
 
 @dataclass(frozen=True)
@@ -566,7 +577,8 @@ def _render_sheet(pkg: _Package, styles: Styles, sheet: OwnedSheet, title: str, 
         pkg.content_types.ensure_rels_default()
         drawing_rid = "rId1"
     lines = max([1, *(str(h).count("\n") + 1 for h in sheet.header)])
-    layout = SheetLayout(sheet.widths, lines, True, selected, drawing_rid)
+    layout = SheetLayout(sheet.widths, lines, True, selected, drawing_rid,
+                         tuple((v.cells, tuple(v.choices), v.prompt) for v in sheet.validations))
     cell_styles = CellStyles(styles, sheet.number_formats)
     chunks = (c.encode("utf-8") for c in ooxml.worksheet_xml(sheet.header, sheet.rows, cell_styles, layout,
                                                               pkg.date1904))
