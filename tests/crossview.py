@@ -107,6 +107,9 @@ def disagreements(config: Config, mf: MemberFile, today: date, lang: str = "zh")
     first_purchase: dict[str, str] = {}  # as the Call list's follow-ups say it
     for s in _sheets(plan.sheets, CALLS):
         for row in s.rows:
+            if not isinstance(row[0], int):  # the reminder, and who waits (not called this week)
+                continue
+            row = row[1:]  # (the first column numbers the calls)
             holder = str(row[0])
             c = cards[holder]
             same(holder, "tier (call list/card)", row[3], c["tier"]["name"])
@@ -114,7 +117,7 @@ def disagreements(config: Config, mf: MemberFile, today: date, lang: str = "zh")
                 bad.append(f"{holder}: on the Call list, not under card holder {c['family']['holder']}")
             named = {holder}
             family = {f"{members[x].name}（{x}）：": x for x in c["family"]["members"]}
-            for part in str(row[4]).split("; "):
+            for part in str(row[5]).split("; "):
                 who = holder
                 for prefix, x in family.items():
                     if part.startswith(prefix):
@@ -135,9 +138,9 @@ def disagreements(config: Config, mf: MemberFile, today: date, lang: str = "zh")
                     same(who, "birthday (call list/card)", (m[1], _money(m[2])),
                          (fb["next"], Decimal(fb["gift_budget"])) if fb else None)
             on_list.update(named)
-            parts = str(row[4]).split("; ")
+            parts = str(row[5]).split("; ")
             if len(parts) != len(set(parts)):
-                bad.append(f"{holder}: a reason twice on the Call list: {row[4]}")
+                bad.append(f"{holder}: a reason twice on the Call list: {row[5]}")
     for mid, n in on_list.items():
         if n > 1:
             bad.append(f"{mid}: listed {n} times on the Call list")

@@ -95,7 +95,7 @@ def test_ranking_follows_the_order_and_each_members_own_rhythm(book: Callable[..
     assert "平时每 21 天来一次，已 63 天没来" in why["Q"]
     assert "已 300 天没来" in why["L"]
     # the points' real expiry: the lot earned in November 2025 lapses at the end of November 2026
-    assert "500 积分将于 2026-11-30 前过期" in why["P"]
+    assert "500 积分将于 2026-11-30 过期" in why["P"]
     assert "新品体验会" in why["E"]
 
 
@@ -180,7 +180,7 @@ def test_a_household_is_one_call_under_the_card_holder(book: Callable[..., Path]
     week = plan(path)
     assert [r[MEMBER] for r in week.rows] == ["H"]
     why = week.rows[0][WHY]
-    assert "家人 家人：" in why and "家人 家人二：" in why
+    assert "家人（H2）：" in why and "家人二（H3）：" in why
     assert week.rows[0][PHONE] == "+8613800000001"
 
 

@@ -43,7 +43,8 @@ def sheet(config: Path, title: str) -> dict[str, list[Any]]:
     ws = load_workbook(config.parent / "members.xlsx", read_only=True)[title]
     rows = list(ws.iter_rows(values_only=True))
     head = [str(h).split("\n")[-1] for h in rows[0]]
-    return {str(r[0]): dict(zip(head, r, strict=False)) for r in rows[1:]}  # type: ignore[misc]
+    key = head.index("Member ID")  # (the Call list numbers its calls in its first column)
+    return {str(r[key]): dict(zip(head, r, strict=False)) for r in rows[1:] if r[key]}  # type: ignore[misc]
 
 
 def today(config: Path, lang: str = "zh") -> dict[str, Any]:

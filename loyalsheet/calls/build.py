@@ -142,7 +142,7 @@ def _row(no: int | None, c: Call, ev: Evaluation, lang: str, hist: CallHistory, 
         said = reason_text(r, lang) if r.why != "calls.why.retry" else _retry_text(r, lang)
         if r.member_id != m.member_id:
             who = members[r.member_id].name if r.member_id in members else r.member_id
-            said = t("calls.family", lang, name=who, why=said)
+            said = t("calls.family", lang, name=who, member=r.member_id, why=said)
         texts.append(said)
     now = [t(first.now, lang, **{k: _shown(v) for k, v in first.params.items()})] if first.now else []
     if c.retry is not None:

@@ -20,6 +20,7 @@ from itertools import compress, repeat
 from operator import attrgetter, is_
 from typing import Any, NamedTuple
 
+from ..facts import MemberFacts
 from ..model import MemberFile, Membership, Txn, TxnType
 from ..rules import Evaluation
 from ..rules.coursecards import ReminderKind
@@ -71,12 +72,6 @@ def last_sessions(txns: Sequence[Txn], since: date, today: date) -> dict[str, Tx
     return out
 
 
-def _points_expiry(lots: Sequence[Any], today: date, until: date) -> date | None:
-    """The last day points lapse within the look-ahead (the lots' own dates, not today + the window)."""
-    days = [lot.expires for lot in lots if lot.expires is not None and today <= lot.expires <= until]
-    return max(days) if days else None
-
-
 def gather(mf: MemberFile, ev: Evaluation, seg: SegmentResult, cl: CallListSettings, hist: CallHistory,
            first_purchase: Mapping[str, date], attended: Mapping[str, int]) -> dict[str, list[Reason]]:
     """Every member's reasons to be phoned this week (members who said do not call have none)."""
@@ -97,6 +92,7 @@ def gather(mf: MemberFile, ev: Evaluation, seg: SegmentResult, cl: CallListSetti
     due_from, due_to = today - window, today + window
     followups = [(days, timedelta(days=days), followup_kind(days)) for days in cl.followup_days]
     points_min = max(cl.points_min, 1)
+    points_until = today + timedelta(days=ev.settings.points.expiring_soon_days)
     birthdays_to = today + timedelta(days=cl.birthday_days)
     three_days = timedelta(days=3)
     cut = _valued_cut(seg, cl.valued_share)
@@ -133,16 +129,10 @@ def gather(mf: MemberFile, ev: Evaluation, seg: SegmentResult, cl: CallListSetti
         r = results.get(mid)
         if r is None:
             continue
-        p = r.points
-        if p.expiring_soon >= points_min:
-            # the lots' real expiry (not today + the look-ahead): the day the last of them lapses (most often
-            # they are one lot, lapsing on the next expiry day)
-            if p.next_expiry is not None and p.next_expiry_points >= p.expiring_soon:
-                until = p.next_expiry
-            else:
-                until = _points_expiry(p.lots, today, p.expiring_soon_until) or p.expiring_soon_until
-            add(Reason("expiring", mid, -float(((p.next_expiry or until) - today).days), "calls.why.points",
-                       {"points": p.expiring_soon, "until": until}, "calls.now.lapse"))
+        expiring = MemberFacts(r, ms).expiring_by(points_until)  # the real date, as the card and the SMS say
+        if expiring is not None and expiring.points >= points_min:
+            add(Reason("expiring", mid, -float((expiring.expires - today).days), "calls.why.points",
+                       {"points": expiring.points, "until": expiring.expires}, "calls.now.lapse"))
         b = r.birthday
         if b is not None and b.budget > 0 and today <= b.next <= birthdays_to:
             add(Reason("birthday", mid, -float((b.next - today).days), "calls.why.birthday",

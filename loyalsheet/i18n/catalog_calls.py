@@ -22,7 +22,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{stage}: {since} days since the last visit; spent {spend} in all",
         "zh": "{stage}：已 {since} 天没来；累计消费 {spend}",
     },
-    "calls.why.points": {"en": "{points} points expire by {until}", "zh": "{points} 积分将于 {until} 前过期"},
+    "calls.why.points": {"en": "{points} points expire {until}", "zh": "{points} 积分将于 {until} 过期"},
     "calls.why.birthday": {
         "en": "birthday on {day}: prepare the gift (budget {budget})",
         "zh": "{day} 生日：请准备礼品（预算 {budget}）",
@@ -59,7 +59,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "calls.stage.quiet": {"en": "valued member gone quiet", "zh": "沉睡贵宾"},
     "calls.stage.declining": {"en": "valued member declining", "zh": "贵宾消费下滑"},
     "calls.stage.lapsed": {"en": "valued member lapsed", "zh": "贵宾已流失"},
-    "calls.family": {"en": "family: {name}: {why}", "zh": "家人 {name}：{why}"},
+    "calls.family": {"en": "{name} ({member}): {why}", "zh": "{name}（{member}）：{why}"},
     "calls.reminder": {
         "en": "Keep each call under 3 minutes and pick the outcome in the Outcome column (a note if useful). "
               "Best times: {best}",
