@@ -31,13 +31,16 @@ from typing import Any, ParamSpec, TypeVar
 
 from .collector import paused
 from .config import Config
+from .dashboard import DashboardInput, build_dashboard, calls_made, dashboard_sheet
 from .i18n import t
 from .model import CallNote, Member, MemberFile, Txn, TxnType
 from .rules import Evaluation, explain
 from .rules.explain import ReasonTexts
-from .segments import Aspect, Move, Quadrant, RfmGroup, SegmentResult, Stage, Standing, label, moves
+from .segments import Move, Quadrant, RfmGroup, SegmentResult, Stage, Standing, label, moves
+from .sheet_looks import call_log_look, calls_look, currency_symbol, status_look, tier_fills
 from .workbook.chain import store_sheet_title
-from .workbook.writer import CellValue, ChartSeries, ChartSpec, OwnedSheet
+from .workbook.look import Look
+from .workbook.writer import CellValue, ChartSpec, OwnedSheet
 
 STATUS = ("会员状态", "Member status")
 CALLS = ("回访名单", "Call list")
@@ -553,83 +556,42 @@ def _monthly_by_row(txns: Sequence[Txn], months: Sequence[tuple[int, int]], star
 def _dashboard(
     mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str, moved: Sequence[Move],
     sent: Mapping[str, int], store: str | None = None, by_store: Sequence[tuple[str, int, Decimal]] = (),
-    counts: Mapping[str, Counter[str | None]] | None = None, early: Ahead | None = None,
+    counts: Mapping[str, Counter[str | None]] | None = None, early: Ahead | None = None, calls: int = 0,
+    currency: str = "",
 ) -> tuple[list[str], list[list[CellValue]], list[ChartSpec]]:
-    today = seg.today
-    rows: list[list[CellValue]] = []
-    charts: list[ChartSpec] = []
-
-    def block(title_key: str, items: Sequence[tuple[CellValue, CellValue, CellValue]]) -> tuple[int, int]:
-        rows.append([t(title_key, lang), None, None])
-        first = len(rows) + 2  # +1 for the header row, +1 for the first item
-        for item in items:
-            rows.append(list(item))
-        last = len(rows) + 1
-        rows.append([None, None, None])
-        return first, last
-
-    tiers = Counter(r.tier.rank for r in ev.members.values())
-    names = {r.tier.rank: (r.tier.tier_zh if lang == "zh" else r.tier.tier) for r in ev.members.values()}
-    counts = seg.counts() if counts is None else counts
-    tf, tl = block("dash.tiers", [(names[rank], n, None) for rank, n in sorted(tiers.items())])
-    charts.append(ChartSpec("column", t("dash.tiers", lang), [ChartSeries(f"B{tf}:B{tl}", t("dash.members", lang))],
-                            categories=f"A{tf}:A{tl}", anchor="E2", width=9, height=14))
-    quadrants = [(label(q, lang), counts["quadrant"].get(q, 0), None) for q in Quadrant]
-    qf, ql = block("dash.quadrants", quadrants)
-    charts.append(ChartSpec("pie", t("dash.quadrants", lang), [ChartSeries(f"B{qf}:B{ql}", t("dash.members", lang))],
-                            categories=f"A{qf}:A{ql}", anchor="E17", width=9, height=14))
-    block("dash.stages", [(label(s, lang), counts["stage"].get(s, 0), None) for s in Stage])
-    gained = sum(1 for m in mf.members if m.joined is not None and today - timedelta(days=30) < m.joined <= today)
-    lost = sum(1 for mv in moved if mv.aspect is Aspect.STAGE and mv.after is Stage.LAPSED)
-    block("dash.members_block", [
-        (t("dash.total", lang), len(mf.members), None),
-        (t("dash.gained", lang), gained, None),
-        (t("dash.lapsed_now", lang), counts["stage"].get(Stage.LAPSED, 0), None),
-        (t("dash.lost", lang), lost, None),
-        (t("dash.gone_quiet", lang), counts["flags"].get("gone_quiet", 0), None),
-        (t("dash.whales", lang), counts["flags"].get("whale", 0), None),
-    ])
-    months = _months(today)
-    rows.append([t("dash.monthly", lang), t("dash.spend", lang), t("dash.visits", lang)])
-    mf_first = len(rows) + 2
-    monthly = early.monthly if early is not None and early.txns is mf.txns else _monthly(mf.txns, months, today)
-    for key, (spend, visits) in zip(months, monthly, strict=True):
-        rows.append([f"{key[0]}-{key[1]:02d}", spend, visits])
-    mf_last = len(rows) + 1
-    rows.append([None, None, None])
-    charts.append(ChartSpec("line", t("dash.monthly_spend", lang),
-                            [ChartSeries(f"B{mf_first}:B{mf_last}", t("dash.spend", lang))],
-                            categories=f"A{mf_first}:A{mf_last}", anchor="E32", width=12, height=14))
-    block("dash.messages", [(campaign, n, None) for campaign, n in sorted(sent.items())] or
-          [(t("dash.none", lang), 0, None)])
-    if by_store:
-        rows.append([t("dash.stores", lang), t("dash.members", lang), t("dash.spend", lang)])
-        for name, members, spent in by_store:
-            rows.append([name, members, spent])
-        rows.append([None, None, None])
-    title = t("dash.title", lang, day=today.isoformat())
-    head = [f"{title} · {store}" if store else title, None, None]
-    return [str(h) if h is not None else "" for h in head], rows, charts
+    months = _months(seg.today)
+    monthly = early.monthly if early is not None and early.txns is mf.txns else _monthly(mf.txns, months, seg.today)
+    data = DashboardInput(months, monthly, moved, sent, calls, store, by_store, currency)
+    return build_dashboard(mf, ev, seg, lang, data, counts)
 
 
-def _calls_sheet(rows: list[list[CellValue]], title: str, style: str) -> OwnedSheet:
-    return OwnedSheet(
-        title=title, header=[header(c, style) for c in CALL_COLUMNS], rows=rows,
-        widths=[12, 12, 16, 8, 50, 40, 22, 30, 12, 24, 12, 10], number_formats={10: DATE},
-    )
+def _calls_sheet(rows: list[list[CellValue]], title: str, style: str, look: Look | None = None) -> OwnedSheet:
+    return OwnedSheet(title=title, header=[header(c, style) for c in CALL_COLUMNS], rows=rows,
+                      look=look or calls_look({}, ""))
 
 
 def _log_sheet(log: Sequence[CallOutcome], title: str, style: str) -> OwnedSheet:
     return OwnedSheet(
         title=title, header=[header(c, style) for c in CALL_LOG_COLUMNS],
-        rows=[[o.day, o.member_id, o.staff, o.outcome, o.note, o.next_call] for o in log],
-        widths=[12, 12, 10, 14, 40, 12], number_formats={0: DATE, 5: DATE},
+        rows=[[o.day, o.member_id, o.staff, o.outcome, o.note, o.next_call] for o in log], look=call_log_look(),
     )
 
 
-def _dashboard_sheet(parts: tuple[list[str], list[list[CellValue]], list[ChartSpec]], title: str) -> OwnedSheet:
-    head, rows, charts = parts
-    return OwnedSheet(title=title, header=head, rows=rows, widths=[22, 14, 10], number_formats={}, charts=charts)
+def _status_sheet(rows: list[list[CellValue]], style: str, look: Look) -> OwnedSheet:
+    return OwnedSheet(title=sheet_title(STATUS), header=[header(c, style) for c in STATUS_COLUMNS], rows=rows,
+                      look=look)
+
+
+def _looks(config: Config, lang: str) -> tuple[Look, Look, str]:
+    """Member status's and the Call list's looks, and the currency symbol, for ``config``."""
+    currency = currency_symbol(config.default_store.currency, lang)
+    tiers = tier_fills((rank, tier.label_zh if lang == "zh" else tier.name)
+                       for rank, tier in enumerate(config.tiers.ladder))
+    return status_look(tiers, lang, currency), calls_look(tiers, currency), currency
+
+
+def _calls_made(notes: Iterable[CallNote | CallOutcome], today: date) -> int:
+    return calls_made([n.day for n in notes], today)
 
 
 @dataclass(frozen=True)
@@ -721,6 +683,7 @@ def build_refresh(
     """
     style = config.header_style
     today = seg.today
+    status_look_, calls_look_, currency = _looks(config, lang)
     moved = tuple(moves(previous_standing(previous_status), seg) if moved is None else moved)
     if sent_by_member is not None:
         sent = Counter(campaign for campaign, _ in sent_by_member)
@@ -728,18 +691,14 @@ def build_refresh(
         collected = collect_outcomes(previous_calls, today)
         log = read_call_log(previous_log) + collected
         notes: list[CallNote | CallOutcome] = [*mf.call_notes, *log]
-        status = OwnedSheet(
-            title=sheet_title(STATUS), header=[header(c, style) for c in STATUS_COLUMNS],
-            rows=_status_rows(mf, ev, seg, lang),
-            widths=[12, 12, 8, 40, 9, 12, 10, 11, 9, 6, 12, 10, 40, 12, 9, 12, 8, 8, 12],
-            number_formats={5: DATE, 7: MONEY, 13: DATE, 15: MONEY, 18: DATE},
-        )
+        status = _status_sheet(_status_rows(mf, ev, seg, lang), style, status_look_)
         call_rows = _call_rows(mf, ev, seg, config, lang, notes, early=early)
         by_segment = seg.counts()
-        sheets = (status, _calls_sheet(call_rows, sheet_title(CALLS), style),
+        sheets = (status, _calls_sheet(call_rows, sheet_title(CALLS), style, calls_look_),
                   _log_sheet(log, sheet_title(CALL_LOG), style),
-                  _dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, counts=by_segment, early=early),
-                                   sheet_title(DASHBOARD)))
+                  dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, counts=by_segment, early=early,
+                                             calls=_calls_made(notes, today), currency=currency),
+                                  sheet_title(DASHBOARD), currency))
         counts = {k: Counter({str(key): n for key, n in c.items()}) for k, c in by_segment.items()}
         return RefreshPlan(sheets, moved, tuple(collected), len(call_rows), counts)
 
@@ -771,26 +730,23 @@ def build_refresh(
         store_moves = [m for m in moved if m.member_id in view.ids]
         store_counts = view.seg.counts()
         sheets_out += [
-            _calls_sheet(call_rows, store_sheet_title(sheet_title(CALLS), name), style),
+            _calls_sheet(call_rows, store_sheet_title(sheet_title(CALLS), name), style, calls_look_),
             _log_sheet(logs[name], store_sheet_title(sheet_title(CALL_LOG), name), style),
-            _dashboard_sheet(_dashboard(view.mf, view.ev, view.seg, lang, store_moves, store_sent, store=name,
-                                        counts=store_counts),
-                             store_sheet_title(sheet_title(DASHBOARD), name)),
+            dashboard_sheet(_dashboard(view.mf, view.ev, view.seg, lang, store_moves, store_sent, store=name,
+                                       counts=store_counts, calls=_calls_made(logs[name], today), currency=currency),
+                            store_sheet_title(sheet_title(DASHBOARD), name), currency),
         ]
         for k, c in store_counts.items():
             counts_all.setdefault(k, Counter()).update({str(key): n for key, n in c.items()})
     if store is None:
         for name, view in views.items():
             by_store.append((name, len(view.mf.members), sum((ms.activity.spend for ms in view.seg.members), Decimal(0))))
-        status = OwnedSheet(
-            title=sheet_title(STATUS), header=[header(c, style) for c in STATUS_COLUMNS],
-            rows=_status_rows(mf, ev, seg, lang),
-            widths=[12, 12, 8, 40, 9, 12, 10, 11, 9, 6, 12, 10, 40, 12, 9, 12, 8, 8, 12],
-            number_formats={5: DATE, 7: MONEY, 13: DATE, 15: MONEY, 18: DATE},
-        )
+        status = _status_sheet(_status_rows(mf, ev, seg, lang), style, status_look_)
         by_segment = seg.counts()
-        chain_dash = _dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, by_store=by_store,
-                                                 counts=by_segment, early=early), sheet_title(DASHBOARD))
+        all_calls = _calls_made([*mf.call_notes, *(o for lg in logs.values() for o in lg)], today)
+        chain_dash = dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, by_store=by_store,
+                                                counts=by_segment, early=early, calls=all_calls, currency=currency),
+                                     sheet_title(DASHBOARD), currency)
         sheets_out = [status, chain_dash, *sheets_out]
         for base, rows, make in ((CALLS, previous_calls, _calls_sheet), (CALL_LOG, previous_log, _log_sheet)):
             if rows:  # the one-store sheet is left with a line saying where its rows went
