@@ -166,3 +166,56 @@ def test_portrait_when_narrow_landscape_when_wide(tmp_path: Path) -> None:
     wb = load_workbook(path)
     assert wb["Narrow"].page_setup.orientation == "portrait"
     assert wb["Wide"].page_setup.orientation == "landscape"
+
+
+def test_a_new_books_date_columns_are_wide_enough_and_it_prints_like_the_owned_sheets(tmp_path: Path) -> None:
+    from loyalsheet.workbook.schema import SHEETS, bilingual_title, column_letter
+    from loyalsheet.workbook.template import write_book
+
+    path = tmp_path / "members.xlsx"
+    write_book(path, header_style="zh-en", language="zh")
+    wb = load_workbook(path)
+    for sheet in SHEETS:
+        ws = wb[bilingual_title(sheet, "zh-en")]
+        for i, column in enumerate(sheet.columns):
+            width = ws.column_dimensions[column_letter(i)].width
+            if column.kind == "datetime":  # yyyy-mm-dd hh:mm: 16 characters, not "###"
+                assert width >= 17.5, (sheet.key, column.key)
+            elif column.kind in ("date", "birthday"):
+                assert width >= 12, (sheet.key, column.key)
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        assert ws.print_title_rows == "$1:$1"
+        assert ws.auto_filter.ref == f"A1:{column_letter(len(sheet.columns) - 1)}1"
+        assert ws.oddFooter.left.text == "&A"
+
+
+def test_libreoffice_reads_the_filter_formats_colours_and_print_setup(tmp_path: Path) -> None:
+    """LibreOffice opens the book and saves its own copy (never the manager's book): what it read of
+    the look is in that copy."""
+    import subprocess
+    import uuid
+
+    from tests.helpers import soffice
+
+    path = _book(tmp_path)
+    _write(path)
+    out = tmp_path / "lo"
+    profile = Path("/tmp") / f"lo-profile-{uuid.uuid4().hex}"
+    try:
+        subprocess.run([soffice(), f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "xlsx",
+                        "--outdir", str(out), str(path)], check=True, capture_output=True, timeout=240)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    ws = load_workbook(out / path.name)[TITLE]
+    assert ws.auto_filter.ref == "A1:H4"
+    assert ws.print_title_rows == "$1:$1"
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert "¥" in ws["E2"].number_format and "#,##0.00" in ws["E2"].number_format
+    assert ws["F2"].number_format == "#,##0" and ws["G2"].is_date
+    assert ws["D2"].alignment.wrap_text is True
+    rules = {str(cf.sqref): list(cf.rules) for cf in ws.conditional_formatting}
+    assert [r.formula for r in rules["C2:C4"]] == [['"金卡"'], ['"银卡"']]
+    assert rules["C2:C4"][0].dxf.fill is not None
+    assert "H2:H4" in rules and "A2:B2" in rules
