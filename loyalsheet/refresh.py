@@ -48,8 +48,6 @@ CALL_LOG = ("回访日志", "Call log")
 DASHBOARD = ("看板", "Dashboard")
 OWNED_TITLES = tuple(f"{zh} {en}" for zh, en in (STATUS, CALLS, CALL_LOG, DASHBOARD))
 
-DATE = "yyyy-mm-dd"
-MONEY = "#,##0.00"
 
 # (zh, en) headers of each sheet, in column order
 STATUS_COLUMNS = (

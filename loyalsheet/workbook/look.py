@@ -16,10 +16,11 @@ of 100,000 members costs one dictionary look-up per wrapped cell.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, Literal, Protocol
 
 from .schema import column_letter
@@ -102,7 +103,7 @@ class SheetLook:
     sheet_pr: str
     after_data: str
     page: str
-    row_height: Callable[[Sequence[Any]], str] | None
+    row_heights: Sequence[str] | None  # each data row's height attributes
     filter_ref: str | None  # the autofilter's range, e.g. "A1:L41"
     print_titles: bool
     show_grid: bool
@@ -184,28 +185,23 @@ def _header_lines(header: Sequence[str], widths: Sequence[float]) -> int:
     return min(lines, MAX_HEADER_LINES)
 
 
-def _row_height(rows_wrap: Sequence[tuple[int, float]], least: int) -> Callable[[Sequence[Any]], str] | None:
-    """A row's height attributes from its wrapped cells (each text measured once)."""
-    if not rows_wrap and least <= 1:
+def _row_heights(rows: Sequence[Sequence[Any]], wrapped: Sequence[tuple[int, float]], least: int) -> list[str] | None:
+    """Each row's height attributes (``""`` for one line), from its wrapped cells: each distinct text
+    is measured once, and the rest is maps over columns (no Python call per row)."""
+    if not wrapped and least <= 1:
         return None
-    cache: dict[str, int] = {}
-    heights = [""] + [f' ht="{LINE_HEIGHT * n:g}" customHeight="1"' for n in range(1, 41)]
-    heights[1] = "" if least <= 1 else heights[1]
-
-    def height(row: Sequence[Any]) -> str:
-        n = least
-        for c, width in rows_wrap:
-            if c < len(row):
-                v = row[c]
-                if type(v) is str:
-                    k = cache.get(v)
-                    if k is None:
-                        k = cache[v] = _lines(v, width)
-                    if k > n:
-                        n = k
-        return heights[min(n, 40)]
-
-    return height
+    table = [""] + [f' ht="{LINE_HEIGHT * n:g}" customHeight="1"' for n in range(1, 41)]
+    if least <= 1:
+        table[1] = ""
+    lines: list[int] = [min(max(1, least), 40)] * len(rows)
+    for c, width in wrapped:
+        try:
+            values = list(map(itemgetter(c), rows))
+        except IndexError:  # a short row
+            values = [r[c] if c < len(r) else None for r in rows]
+        measured = {v: min(40, _lines(v, width)) if type(v) is str else 1 for v in set(values)}
+        lines = list(map(max, lines, map(measured.__getitem__, values)))
+    return list(map(table.__getitem__, lines))
 
 
 def _escape(text: str) -> str:
@@ -323,7 +319,7 @@ def plan_look(header: Sequence[str], rows: Sequence[Sequence[Any]], look: Look, 
         sheet_pr='<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>',
         after_data=after,
         page=_page(look, landscape),
-        row_height=_row_height(wrapped, look.row_lines),
+        row_heights=_row_heights(rows, wrapped, look.row_lines),
         filter_ref=filter_ref,
         print_titles=look.table and bool(header),
         show_grid=look.table,

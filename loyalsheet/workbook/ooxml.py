@@ -593,7 +593,7 @@ class SheetLayout:
     sheet_pr: str = ""
     after_data: str = ""
     page: str = ""
-    row_height: Callable[[Sequence[Any]], str] | None = None
+    row_heights: Sequence[str] | None = None  # each data row's height attributes, in order
     show_grid: bool = True
 
 
@@ -703,9 +703,9 @@ def _text_tail(value: str) -> str:
 
 def _rows_xml(
     header: Sequence[str], rows: Iterable[Sequence[Any]], styles: CellStyles, date1904: bool, header_lines: int,
-    ncols: int, row_height: Callable[[Sequence[Any]], str] | None = None,
+    ncols: int, row_heights: Sequence[str] | None = None,
 ) -> Iterator[str]:
-    """The ``<row>`` elements (``row_height(values)`` gives a row's height attributes, or ``""``). The loop dispatches on the exact type of each value (the common cases
+    """The ``<row>`` elements (``row_heights``: each data row's height attributes, or ``""``). The loop dispatches on the exact type of each value (the common cases
     inline, everything else through :func:`render_cell`); a text is escaped once however many cells
     hold it (segment names, reasons): 1.9 million cells take a couple of seconds."""
     letters = [column_letter(i) for i in range(ncols)]
@@ -760,7 +760,7 @@ def _rows_xml(
             else:
                 add(render_cell(letters[c] + rs, c, v, styles, date1904))
         if out:
-            height = row_height(row) if row_height is not None else ""
+            height = row_heights[r - 2] if row_heights is not None else ""
             buf.append(f'<row r="{rs}"{height}>{"".join(out)}</row>')
             if len(buf) >= 500:
                 yield "".join(buf)
@@ -802,7 +802,7 @@ def worksheet_xml(
             head.append(f"<cols>{cols}</cols>")
     head.append("<sheetData>")
     yield "".join(head)
-    yield from _rows_xml(header, rows, styles, date1904, layout.header_lines, ncols, layout.row_height)
+    yield from _rows_xml(header, rows, styles, date1904, layout.header_lines, ncols, layout.row_heights)
     page = layout.page or '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
     tail = [f"</sheetData>{layout.after_data}{page}"]
     if layout.drawing_rid:

@@ -577,7 +577,7 @@ def _render_sheet(pkg: _Package, styles: Styles, sheet: OwnedSheet, title: str, 
     else:
         widths = list(sheet.widths) if sheet.widths else look.widths
         layout = SheetLayout(widths, look.header_lines, True, selected, drawing_rid, look.freeze_columns,
-                             look.sheet_pr, look.after_data, look.page, look.row_height, look.show_grid)
+                             look.sheet_pr, look.after_data, look.page, look.row_heights, look.show_grid)
         cell_styles = CellStyles(styles, {**look.number_formats, **sheet.number_formats}, wrap=look.wrap,
                                  decimal_formats=look.decimal_formats, top=look.top, header_fill=look.header_fill)
     chunks = (c.encode("utf-8") for c in ooxml.worksheet_xml(sheet.header, sheet.rows, cell_styles, layout,
