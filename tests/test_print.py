@@ -151,3 +151,21 @@ def test_the_dashboards_charts(printed: tuple[Path, dict[str, list[str]]]) -> No
     # money with the currency and thousands separators in the table
     assert ws.cell(partial - 1, 2).number_format == '"¥"#,##0.00'
     assert ws.cell(3, 2).number_format == "#,##0"
+
+
+def test_the_message_log_written_by_today_gets_the_same_look(printed: tuple[Path, dict[str, list[str]]],
+                                                             tmp_path: Path) -> None:
+    book, _pages = printed
+    shop = tmp_path / "shop"
+    shutil.copytree(book.parent, shop)
+    result = run_cli("today", "--send", "--config", str(shop / "config.yaml"), "--date", DAY)
+    assert result.code in (0, 1), result.output
+    ws = load_workbook(shop / "members.xlsx")["发送记录 Message log"]
+    assert ws.max_row > 1, "the demo sends messages on its day"
+    assert ws.auto_filter.ref == f"A1:J{ws.max_row}"
+    assert ws.freeze_panes == "A2"
+    assert ws.print_title_rows == "$1:$1"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True and ws.page_setup.fitToWidth == 1
+    assert ws.page_setup.orientation == "landscape"
+    assert ws["A2"].is_date and ws["A2"].number_format == "yyyy-mm-dd"
+    assert ws.oddFooter.right.text == "&P / &N"
