@@ -25,6 +25,7 @@ from .model import Member, MemberFile
 from .render import TEMPLATES_DIR, RenderError, Templates
 from .rules import Evaluation, evaluate
 from .segments import SegmentResult, segment
+from .sheet_looks import message_log_look, today_look
 from .workbook.parse import CellError, parse_yesno
 from .workbook.writer import CellValue, OwnedSheet
 
@@ -248,7 +249,7 @@ def today_sheet(run: DayRun, title: str, lang: str, style: str, previous: Sequen
         rows.append([run.today, msg.key, msg.member_id, names.get(msg.member_id, ""), cand.campaign, msg.channel,
                      mask(msg.to), cand.reason.render(lang), c.preview, yes if ok else no])
     return OwnedSheet(title=title, header=[header_text(zh, en, style) for zh, en in TODAY_COLUMNS], rows=rows,
-                      widths=[11, 34, 11, 10, 16, 7, 16, 36, 80, 8])
+                      look=today_look())
 
 
 def state_text(entry: Entry, lang: str) -> str:
@@ -266,4 +267,4 @@ def message_log_sheet(entries: Sequence[Entry], title: str, lang: str, style: st
         rows.append([e.planned_for, e.key, e.member_id, e.campaign, e.channel, mask(e.to), state_text(e, lang), local,
                      e.provider_id, error])
     return OwnedSheet(title=title, header=[header_text(zh, en, style) for zh, en in LOG_COLUMNS], rows=rows,
-                      widths=[11, 34, 11, 16, 7, 16, 10, 18, 36, 40])
+                      look=message_log_look())

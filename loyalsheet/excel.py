@@ -32,8 +32,10 @@ from .errors import LoyalsheetError
 from .i18n import has, t
 from .jobs import CheckResult, run_check, run_refresh, run_today
 from .model import MemberFile
+from .sheet_looks import check_look
 from .workbook.access import BookAccess
 from .workbook.chain import open_chain, store_sheet_title
+from .workbook.look import column_formats
 from .workbook.macro_book import STATUS_NAME
 from .workbook.reader import Progress, read_member_values
 from .workbook.writer import CellValue, OwnedSheet
@@ -146,10 +148,14 @@ def _fill(sheet: Any, owned: OwnedSheet) -> None:
     grid = [[to_excel(v) for v in row] + [None] * (width - len(row)) for row in rows]
     if width:
         sheet.range((1, 1), (len(grid), width)).value = grid
-    for col, fmt in owned.number_formats.items():
+    widths, formats = owned.widths, dict(owned.number_formats)
+    if owned.look is not None:
+        look_widths, look_formats, _decimals = column_formats(owned.header, owned.rows, owned.look)
+        widths, formats = widths or look_widths, {**look_formats, **formats}
+    for col, fmt in formats.items():
         if owned.rows:
             sheet.range((2, col + 1), (len(rows), col + 1)).number_format = fmt
-    for col, w in enumerate(owned.widths or ()):
+    for col, w in enumerate(widths or ()):
         sheet.range((1, col + 1), (1, col + 1)).column_width = w
 
 
@@ -266,7 +272,7 @@ def check_sheet(result: CheckResult, style: str, lang: str) -> OwnedSheet:
         rows.append([where, p.severity, p.message, p.hint or None])
     header = [head(k) for k in ("excel.problems.col.where", "excel.problems.col.level", "excel.problems.col.what",
                                 "excel.problems.col.fix")]
-    return OwnedSheet(check_title(style), header, rows, widths=[22, 8, 70, 50])
+    return OwnedSheet(check_title(style), header, rows, look=check_look())
 
 
 def check_member_file(book: Any | None = None, *, day: date | None = None) -> str:

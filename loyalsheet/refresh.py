@@ -20,9 +20,9 @@ from __future__ import annotations
 import functools
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from itertools import compress, islice, repeat
 from operator import and_, attrgetter, eq, is_, is_not, le, or_
@@ -46,15 +46,18 @@ from .calls.sheet import (
 from .calls.week import week_calls, week_sheet
 from .collector import paused
 from .config import Config
+from .dashboard import DashboardInput, build_dashboard, calls_made, dashboard_sheet
 from .events import Funnel, Invitation, event_funnels
 from .facts import Facts, MemberFacts
 from .i18n import t
 from .model import CallNote, MemberFile, PaidWith, Txn, TxnType
 from .rules import Evaluation, explain
 from .rules.explain import ReasonTexts
-from .segments import Aspect, Move, Quadrant, RfmGroup, SegmentResult, Stage, Standing, label, moves
+from .segments import Move, Quadrant, RfmGroup, SegmentResult, Stage, Standing, label, moves
+from .sheet_looks import call_log_look, calls_look, currency_symbol, status_look, tier_fills
 from .workbook.chain import store_sheet_title
-from .workbook.writer import CellValue, ChartSeries, ChartSpec, OwnedSheet
+from .workbook.look import Look
+from .workbook.writer import CellValue, ChartSpec, OwnedSheet
 
 STATUS = ("会员状态", "Member status")
 DASHBOARD = ("看板", "Dashboard")
@@ -62,8 +65,6 @@ __all__ = ["CALLS", "CALL_LOG", "DASHBOARD", "OWNED_TITLES", "STATUS", "Ahead", 
            "build_refresh", "describe_move", "header", "previous_standing", "sheet_title"]
 OWNED_TITLES = tuple(f"{zh} {en}" for zh, en in (STATUS, CALLS, CALL_LOG, DASHBOARD))
 
-DATE = "yyyy-mm-dd"
-MONEY = "#,##0.00"
 
 # (zh, en) headers of each sheet, in column order
 STATUS_COLUMNS = (
@@ -331,73 +332,31 @@ def _monthly_by_row(txns: Sequence[Txn], months: Sequence[tuple[int, int]], star
 def _dashboard(
     mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str, moved: Sequence[Move],
     sent: Mapping[str, int], store: str | None = None, by_store: Sequence[tuple[str, int, Decimal]] = (),
-    counts: Mapping[str, Counter[str | None]] | None = None, early: Ahead | None = None,
-    funnels: Sequence[Funnel] = (),
+    counts: Mapping[str, Counter[str | None]] | None = None, early: Ahead | None = None, calls: int = 0,
+    currency: str = "", funnels: Sequence[Funnel] = (),
 ) -> tuple[list[str], list[list[CellValue]], list[ChartSpec]]:
-    today = seg.today
-    rows: list[list[CellValue]] = []
-    charts: list[ChartSpec] = []
-
-    def block(title_key: str, items: Sequence[tuple[CellValue, CellValue, CellValue]]) -> tuple[int, int]:
-        rows.append([t(title_key, lang), None, None])
-        first = len(rows) + 2  # +1 for the header row, +1 for the first item
-        for item in items:
-            rows.append(list(item))
-        last = len(rows) + 1
-        rows.append([None, None, None])
-        return first, last
-
-    tiers = Counter(r.tier.rank for r in ev.members.values())
-    names = {r.tier.rank: (r.tier.tier_zh if lang == "zh" else r.tier.tier) for r in ev.members.values()}
-    counts = seg.counts() if counts is None else counts
-    tf, tl = block("dash.tiers", [(names[rank], n, None) for rank, n in sorted(tiers.items())])
-    charts.append(ChartSpec("column", t("dash.tiers", lang), [ChartSeries(f"B{tf}:B{tl}", t("dash.members", lang))],
-                            categories=f"A{tf}:A{tl}", anchor="E2", width=9, height=14))
-    quadrants = [(label(q, lang), counts["quadrant"].get(q, 0), None) for q in Quadrant]
-    qf, ql = block("dash.quadrants", quadrants)
-    charts.append(ChartSpec("pie", t("dash.quadrants", lang), [ChartSeries(f"B{qf}:B{ql}", t("dash.members", lang))],
-                            categories=f"A{qf}:A{ql}", anchor="E17", width=9, height=14))
-    block("dash.stages", [(label(s, lang), counts["stage"].get(s, 0), None) for s in Stage])
-    gained = sum(1 for m in mf.members if m.joined is not None and today - timedelta(days=30) < m.joined <= today)
-    lost = sum(1 for mv in moved if mv.aspect is Aspect.STAGE and mv.after is Stage.LAPSED)
-    block("dash.members_block", [
-        (t("dash.total", lang), len(mf.members), None),
-        (t("dash.gained", lang), gained, None),
-        (t("dash.lapsed_now", lang), counts["stage"].get(Stage.LAPSED, 0), None),
-        (t("dash.lost", lang), lost, None),
-        (t("dash.gone_quiet", lang), counts["flags"].get("gone_quiet", 0), None),
-        (t("dash.whales", lang), counts["flags"].get("whale", 0), None),
-    ])
-    months = _months(today)
-    rows.append([t("dash.monthly", lang), t("dash.spend", lang), t("dash.visits", lang)])
-    mf_first = len(rows) + 2
+    months = _months(seg.today)
     monthly = (early.monthly if early is not None and early.txns is mf.txns
-               else _monthly(mf.txns, months, today, ev.settings.tiers.spend.include_gift_card))
-    for key, (spend, visits) in zip(months, monthly, strict=True):
-        rows.append([f"{key[0]}-{key[1]:02d}", spend, visits])
-    mf_last = len(rows) + 1
-    rows.append([None, None, None])
-    charts.append(ChartSpec("line", t("dash.monthly_spend", lang),
-                            [ChartSeries(f"B{mf_first}:B{mf_last}", t("dash.spend", lang))],
-                            categories=f"A{mf_first}:A{mf_last}", anchor="E32", width=12, height=14))
-    block("dash.messages", [(campaign, n, None) for campaign, n in sorted(sent.items())] or
-          [(t("dash.none", lang), 0, None)])
-    if funnels:
-        block("dash.events", [(f"{f.title} ({f.day.isoformat()})",
-                               f"{f.invited} → {f.confirmed} → {f.came} → {f.bought}", f.amount) for f in funnels])
-    if by_store:
-        rows.append([t("dash.stores", lang), t("dash.members", lang), t("dash.spend", lang)])
-        for name, members, spent in by_store:
-            rows.append([name, members, spent])
-        rows.append([None, None, None])
-    title = t("dash.title", lang, day=today.isoformat())
-    head = [f"{title} · {store}" if store else title, None, None]
-    return [str(h) if h is not None else "" for h in head], rows, charts
+               else _monthly(mf.txns, months, seg.today, ev.settings.tiers.spend.include_gift_card))
+    data = DashboardInput(months, monthly, moved, sent, calls, store, by_store, currency, funnels)
+    return build_dashboard(mf, ev, seg, lang, data, counts)
 
 
-def _dashboard_sheet(parts: tuple[list[str], list[list[CellValue]], list[ChartSpec]], title: str) -> OwnedSheet:
-    head, rows, charts = parts
-    return OwnedSheet(title=title, header=head, rows=rows, widths=[22, 14, 10], number_formats={}, charts=charts)
+def _status_sheet(rows: list[list[CellValue]], style: str, look: Look) -> OwnedSheet:
+    return OwnedSheet(title=sheet_title(STATUS), header=[header(c, style) for c in STATUS_COLUMNS], rows=rows,
+                      look=look)
+
+
+def _looks(config: Config, lang: str) -> tuple[Look, Look, str]:
+    """Member status's and the Call list's looks, and the currency symbol, for ``config``."""
+    currency = currency_symbol(config.default_store.currency, lang)
+    tiers = tier_fills((rank, tier.label_zh if lang == "zh" else tier.name)
+                       for rank, tier in enumerate(config.tiers.ladder))
+    return status_look(tiers, lang, currency), calls_look(tiers, currency), currency
+
+
+def _calls_made(notes: Iterable[CallNote | CallOutcome], today: date) -> int:
+    return calls_made([n.day for n in notes], today)
 
 
 @dataclass(frozen=True)
@@ -472,8 +431,12 @@ def _week_calls(mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Conf
     return week_calls(mf, ev, seg, config, lang, notes, waiting, store, first)
 
 
-def _calls_out(week: CallList, title: str, config: Config, lang: str, store: str | None) -> OwnedSheet:
-    return week_sheet(week, title, config, lang, store)
+def _calls_out(week: CallList, title: str, config: Config, lang: str, store: str | None, look: Look) -> OwnedSheet:
+    return replace(week_sheet(week, title, config, lang, store), widths=None, look=look)
+
+
+def _log_out(log: Sequence[CallOutcome], title: str, style: str) -> OwnedSheet:
+    return replace(log_sheet(log, title, style), widths=None, look=call_log_look())
 
 
 def _empty_calls(rows: list[list[CellValue]], title: str, style: str) -> OwnedSheet:
@@ -519,6 +482,7 @@ def build_refresh(
     received = [optouts_received.sheet(opt_outs, lang, config.header_style)] if opt_outs else []
     style = config.header_style
     today = seg.today
+    status_look_, calls_look_, currency = _looks(config, lang)
     moved = tuple(moves(previous_standing(previous_status), seg) if moved is None else moved)
     if sent_by_member is not None:
         sent = Counter(campaign for campaign, _ in sent_by_member)
@@ -527,20 +491,15 @@ def build_refresh(
         collected = [x.outcome for x in previous.typed]
         log = read_call_log(previous_log) + collected
         notes: list[CallNote | CallOutcome] = [*mf.call_notes, *log]
-        status = OwnedSheet(
-            title=sheet_title(STATUS), header=[header(c, style) for c in STATUS_COLUMNS],
-            rows=_status_rows(mf, ev, seg, lang, opted_out),
-            widths=[12, 12, 8, 40, 9, 12, 10, 11, 9, 6, 12, 10, 40, 12, 9, 12, 8, 8, 12, 28],
-            number_formats={5: DATE, 7: MONEY, 13: DATE, 15: MONEY, 18: DATE},
-        )
+        status = _status_sheet(_status_rows(mf, ev, seg, lang, opted_out), style, status_look_)
         week = _week_calls(mf, ev, seg, config, lang, notes, previous.waiting, None, early)
         funnels = event_funnels(mf, log, invitations, today)
         by_segment = seg.counts()
-        sheets = (status, _calls_out(week, sheet_title(CALLS), config, lang, None),
-                  log_sheet(log, sheet_title(CALL_LOG), style),
-                  _dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, counts=by_segment, early=early,
-                                              funnels=funnels),
-                                   sheet_title(DASHBOARD)), *received)
+        sheets = (status, _calls_out(week, sheet_title(CALLS), config, lang, None, calls_look_),
+                  _log_out(log, sheet_title(CALL_LOG), style),
+                  dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, counts=by_segment, early=early,
+                                             calls=_calls_made(notes, today), currency=currency, funnels=funnels),
+                                  sheet_title(DASHBOARD), currency), *received)
         counts = {k: Counter({str(key): n for key, n in c.items()}) for k, c in by_segment.items()}
         return RefreshPlan(sheets, moved, tuple(collected), len(week.rows), counts)
 
@@ -578,11 +537,11 @@ def build_refresh(
         store_moves = [m for m in moved if m.member_id in view.ids]
         store_counts = view.seg.counts()
         sheets_out += [
-            _calls_out(week, store_sheet_title(sheet_title(CALLS), name), config, lang, name),
-            log_sheet(logs[name], store_sheet_title(sheet_title(CALL_LOG), name), style),
-            _dashboard_sheet(_dashboard(view.mf, view.ev, view.seg, lang, store_moves, store_sent, store=name,
-                                        counts=store_counts),
-                             store_sheet_title(sheet_title(DASHBOARD), name)),
+            _calls_out(week, store_sheet_title(sheet_title(CALLS), name), config, lang, name, calls_look_),
+            _log_out(logs[name], store_sheet_title(sheet_title(CALL_LOG), name), style),
+            dashboard_sheet(_dashboard(view.mf, view.ev, view.seg, lang, store_moves, store_sent, store=name,
+                                       counts=store_counts, calls=_calls_made(logs[name], today), currency=currency),
+                            store_sheet_title(sheet_title(DASHBOARD), name), currency),
         ]
         for k, c in store_counts.items():
             counts_all.setdefault(k, Counter()).update({str(key): n for key, n in c.items()})
@@ -590,17 +549,14 @@ def build_refresh(
         for name, view in views.items():
             by_store.append((name, len(view.mf.members),
                              sum((f.spend_window for f in Facts(view.ev, view.seg)), Decimal(0))))
-        status = OwnedSheet(
-            title=sheet_title(STATUS), header=[header(c, style) for c in STATUS_COLUMNS],
-            rows=_status_rows(mf, ev, seg, lang, opted_out),
-            widths=[12, 12, 8, 40, 9, 12, 10, 11, 9, 6, 12, 10, 40, 12, 9, 12, 8, 8, 12, 28],
-            number_formats={5: DATE, 7: MONEY, 13: DATE, 15: MONEY, 18: DATE},
-        )
+        status = _status_sheet(_status_rows(mf, ev, seg, lang, opted_out), style, status_look_)
         by_segment = seg.counts()
         funnels = event_funnels(mf, [o for lg in logs.values() for o in lg], invitations, today)
-        chain_dash = _dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, by_store=by_store,
-                                                 counts=by_segment, early=early, funnels=funnels),
-                                      sheet_title(DASHBOARD))
+        all_calls = _calls_made([*mf.call_notes, *(o for lg in logs.values() for o in lg)], today)
+        chain_dash = dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, by_store=by_store,
+                                                counts=by_segment, early=early, calls=all_calls, currency=currency,
+                                                funnels=funnels),
+                                     sheet_title(DASHBOARD), currency)
         sheets_out = [status, chain_dash, *sheets_out, *received]
         for base, rows, make in ((CALLS, previous_calls, _empty_calls), (CALL_LOG, previous_log, log_sheet)):
             if rows:  # the one-store sheet is left with a line saying where its rows went

@@ -4,7 +4,9 @@ value count every store; call lists, call logs and dashboards per store; --store
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from lxml import etree
 
 from loyalsheet.calls.sheet import MEMBER, NO, OUTCOME, STAFF
 from loyalsheet.config import load_config
@@ -352,3 +355,19 @@ def test_a_stores_own_book_reads_phones_in_its_region(own_books: Path) -> None:
     wb.save(own_books / "west.xlsx")
     card = json.loads(run_cli(["member", str(member_id), "--date", DAY, "--json"], cwd=own_books).out)
     assert card["phone"] == "+85291234567"
+
+
+def test_the_chains_dashboard_charts_members_and_spend_per_store(one_book: Path) -> None:
+    run_cli(["refresh", "--date", DAY], cwd=one_book)
+    ns = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
+    with zipfile.ZipFile(one_book / "members.xlsx") as zf:
+        charts = [etree.fromstring(zf.read(n)) for n in zf.namelist() if re.match(r"xl/charts/chart\d+\.xml$", n)]
+    by_title = {"".join(c.xpath(".//c:title//text()", namespaces=ns)[:1]): c for c in charts}
+    for title in ("各门店会员数", "各门店消费额（近 12 个月）"):
+        chart = by_title[title]
+        categories = chart.find(".//c:cat//c:strCache", ns)
+        assert [p.findtext("c:v", namespaces=ns) for p in categories.iterfind("c:pt", ns)] == list(STORES)
+        assert chart.find(".//c:val//c:f", ns).text.startswith("'看板 Dashboard'!")
+        assert chart.find(".//c:dLbls/c:showVal", ns).get("val") == "1"
+    # each store's own dashboard has its six charts, the chain's two more
+    assert len(charts) == 6 * len(STORES) + 8

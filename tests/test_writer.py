@@ -27,6 +27,7 @@ from lxml import etree
 from loyalsheet.errors import WorkbookError
 from loyalsheet.i18n import t
 from loyalsheet.workbook import ooxml
+from loyalsheet.workbook.look import Col, Look
 from loyalsheet.workbook.writer import (
     BACKUP_DIR_NAME,
     CellValue,
@@ -85,7 +86,9 @@ def owned_sheets(extra_rows: int = 0) -> list[OwnedSheet]:
             ],
         ),
         OwnedSheet(CALLS, ["会员编号\nMember ID", "原因\nWhy", "结果\nOutcome"],
-                   [["M0001", "gone quiet", None], ["M0003", "=birthday", None]]),
+                   [["M0001", "gone quiet", None], ["M0003", "=birthday", None]],
+                   look=Look(priority_rows=1, columns=(Col("id"), Col("wrap", fills={"gone quiet": "FFC7CE"}),
+                                                       Col("write")))),
     ]
 
 
@@ -213,9 +216,19 @@ def test_listing_parts_only_gain_entries(tmp_path: Path, book: str) -> None:
     assert [dict(s[1])["name"] for s in new_sheets[len(old_sheets):]] == [
         s.title for s in owned_sheets() if s.title not in {dict(o[1])["name"] for o in old_sheets}
     ]
-    old_other = [c for c in _children(before["xl/workbook.xml"]) if not str(c[0]).endswith(("}sheets", "}calcPr"))]
-    new_other = [c for c in _children(after["xl/workbook.xml"]) if not str(c[0]).endswith(("}sheets", "}calcPr"))]
+    skip = ("}sheets", "}calcPr", "}definedNames")
+    old_other = [c for c in _children(before["xl/workbook.xml"]) if not str(c[0]).endswith(skip)]
+    new_other = [c for c in _children(after["xl/workbook.xml"]) if not str(c[0]).endswith(skip)]
     assert new_other == old_other
+    # defined names: the manager's all kept; the only new ones are an owned sheet's print titles and filter
+    old_names = _children(before["xl/workbook.xml"], "definedNames")
+    new_names = _children(after["xl/workbook.xml"], "definedNames")
+    assert new_names[: len(old_names)] == old_names
+    titles = [dict(s[1])["name"] for s in new_sheets]
+    owned = {str(titles.index(s.title)) for s in owned_sheets() if s.look is not None}
+    added = [dict(n[1]) for n in new_names[len(old_names):]]
+    assert {(a["name"], a["localSheetId"]) for a in added} == {
+        (name, index) for name in ("_xlnm.Print_Titles", "_xlnm._FilterDatabase") for index in owned}
 
     # relationships and content types: every old entry still there, as it was (unless its part was removed)
     old_rels = _children(before["xl/_rels/workbook.xml.rels"])
@@ -274,7 +287,7 @@ def test_openpyxl_opens_the_result_and_reads_owned_values(tmp_path: Path, book: 
     for sheet in owned_sheets():
         ws = wb[sheet.title]
         assert_rows(list(ws.iter_rows(values_only=True)), expected_values(sheet))
-        assert ws.freeze_panes == "A2"
+        assert ws.freeze_panes == ("B2" if sheet.look is not None else "A2")  # the id column too, with a look
         assert ws["A1"].font.b
     status = wb[STATUS]
     assert status.column_dimensions["B"].width == 14

@@ -400,23 +400,65 @@ class Styles:
         self._bold = self._append(fonts, base)
         return self._bold
 
-    def cell_format(self, num_fmt: int = 0, bold: bool = False, wrap: bool = False) -> int:
-        key = (num_fmt, bold, wrap)
+    def _find_or_append(self, tag: str, element: etree._Element) -> int:
+        """The index of an entry of list ``tag`` equal to ``element``, appended when there is none."""
+        container = self._child(tag, create=True)
+        assert container is not None
+        wanted = canonical(element)
+        for i, existing in enumerate(k for k in container if isinstance(k.tag, str)):
+            if canonical(existing) == wanted:
+                return i
+        return self._append(container, element)
+
+    def fill(self, rgb: str) -> int:
+        """A solid fill of colour ``rgb`` (``"FCE4D6"``)."""
+        fill = etree.Element(qn(self.ns, "fill"))
+        pattern = etree.SubElement(fill, qn(self.ns, "patternFill"))
+        pattern.set("patternType", "solid")
+        etree.SubElement(pattern, qn(self.ns, "fgColor")).set("rgb", "FF" + rgb.upper())
+        etree.SubElement(pattern, qn(self.ns, "bgColor")).set("indexed", "64")
+        return self._find_or_append("fills", fill)
+
+    def dxf(self, fill: str | None = None, bold: bool = False, color: str | None = None) -> int:
+        """A differential format (what a conditional format applies): a fill, bold, a font colour."""
+        dxf = etree.Element(qn(self.ns, "dxf"))
+        if bold or color:
+            font = etree.SubElement(dxf, qn(self.ns, "font"))
+            if bold:
+                etree.SubElement(font, qn(self.ns, "b"))
+            if color:
+                etree.SubElement(font, qn(self.ns, "color")).set("rgb", "FF" + color.upper())
+        if fill:
+            pattern = etree.SubElement(etree.SubElement(dxf, qn(self.ns, "fill")), qn(self.ns, "patternFill"))
+            pattern.set("patternType", "solid")
+            etree.SubElement(pattern, qn(self.ns, "fgColor")).set("rgb", "FF" + fill.upper())
+            etree.SubElement(pattern, qn(self.ns, "bgColor")).set("rgb", "FF" + fill.upper())
+        return self._find_or_append("dxfs", dxf)
+
+    def cell_format(self, num_fmt: int = 0, bold: bool = False, wrap: bool = False, fill: str | None = None,
+                    top: bool = False) -> int:
+        """A cell format: number format, bold, wrapped text, a fill colour, aligned to the top."""
+        key = (num_fmt, bold, wrap, fill, top)
         if key in self._cache:
             return self._cache[key]
         font = self.bold_font() if bold else 0
+        fill_id = self.fill(fill) if fill else 0
         xf = etree.Element(qn(self.ns, "xf"))
-        for attr, value in (("numFmtId", num_fmt), ("fontId", font), ("fillId", 0), ("borderId", 0), ("xfId", 0)):
+        for attr, value in (("numFmtId", num_fmt), ("fontId", font), ("fillId", fill_id), ("borderId", 0),
+                            ("xfId", 0)):
             xf.set(attr, str(value))
         if num_fmt:
             xf.set("applyNumberFormat", "1")
         if bold:
             xf.set("applyFont", "1")
-        if wrap:
+        if fill_id:
+            xf.set("applyFill", "1")
+        if wrap or top:
             xf.set("applyAlignment", "1")
             align = etree.SubElement(xf, qn(self.ns, "alignment"))
-            align.set("vertical", "center")
-            align.set("wrapText", "1")
+            align.set("vertical", "top" if top else "center")
+            if wrap:
+                align.set("wrapText", "1")
         xfs = self._child("cellXfs", create=True)
         assert xfs is not None
         wanted = canonical(xf)
@@ -536,37 +578,71 @@ def absolute_range(title: str, ref: str) -> str:
 
 @dataclass(frozen=True)
 class SheetLayout:
-    """How a generated worksheet looks, apart from its cells."""
+    """How a generated worksheet looks, apart from its cells.
+
+    The optional parts are XML fragments made by :mod:`.look`, each put where the schema wants it:
+    ``sheet_pr`` before the dimension, ``after_data`` (autofilter, conditional formats) after the
+    cells, ``page`` (print options, margins, page set-up, footer) in place of the default margins."""
 
     widths: Sequence[float] | None
     header_lines: int
     freeze_header: bool
     tab_selected: bool
     drawing_rid: str | None
+    freeze_columns: int = 0
+    sheet_pr: str = ""
+    after_data: str = ""
+    page: str = ""
+    row_heights: Sequence[str] | None = None  # each data row's height attributes, in order
+    show_grid: bool = True
     validations: tuple[tuple[str, tuple[str, ...], str | None], ...] = ()  # (cells, choices, prompt)
 
 
 class CellStyles:
-    """Style indexes for one sheet's cells, asked of :class:`Styles` only when first needed."""
+    """Style indexes for one sheet's cells, asked of :class:`Styles` only when first needed.
 
-    def __init__(self, styles: Styles, number_formats: Mapping[int, str]) -> None:
+    ``number_formats`` by column; ``decimal_formats`` by column for the Decimal values of a column
+    that holds counts and money alike (a Dashboard); ``wrap`` the columns whose text wraps; ``top``
+    aligns every cell to the top (rows of wrapped text read from their first line);
+    ``header_fill`` colours the header row."""
+
+    def __init__(self, styles: Styles, number_formats: Mapping[int, str], *, wrap: frozenset[int] = frozenset(),
+                 decimal_formats: Mapping[int, str] | None = None, top: bool = False,
+                 header_fill: str | None = None) -> None:
         self._styles = styles
         self._formats = dict(number_formats)
+        self._decimal_formats = dict(decimal_formats or {})
+        self._wrap = wrap
+        self._top = top
         self._by_column: dict[int, str] = {}
+        self._by_decimal: dict[int, str] = {}
         self._date: str | None = None
         self._datetime: str | None = None
-        self.header = self._attr(styles.cell_format(0, bold=True, wrap=True))
+        self.header = self._attr(styles.cell_format(0, bold=True, wrap=True, fill=header_fill))
 
     @staticmethod
     def _attr(index: int) -> str:
         return f' s="{index}"' if index else ""
 
+    def _format(self, code: str | None, col: int) -> str:
+        number = self._styles.number_format(code) if code else 0
+        if not number and not self._top and col not in self._wrap:
+            return ""
+        return self._attr(self._styles.cell_format(number, wrap=col in self._wrap, top=self._top))
+
     def column(self, col: int) -> str:
         attr = self._by_column.get(col)
         if attr is None:
-            code = self._formats.get(col)
-            attr = self._attr(self._styles.cell_format(self._styles.number_format(code))) if code else ""
-            self._by_column[col] = attr
+            attr = self._by_column[col] = self._format(self._formats.get(col), col)
+        return attr
+
+    def decimal(self, col: int) -> str:
+        """The style of a Decimal value in column ``col``."""
+        if col not in self._decimal_formats:
+            return self.column(col)
+        attr = self._by_decimal.get(col)
+        if attr is None:
+            attr = self._by_decimal[col] = self._format(self._decimal_formats[col], col)
         return attr
 
     def date(self, col: int, with_time: bool) -> str:
@@ -574,10 +650,10 @@ class CellStyles:
             return self.column(col)
         if with_time:
             if self._datetime is None:
-                self._datetime = self._attr(self._styles.cell_format(self._styles.number_format(DATETIME_FORMAT)))
+                self._datetime = self._format(DATETIME_FORMAT, -1)
             return self._datetime
         if self._date is None:
-            self._date = self._attr(self._styles.cell_format(self._styles.number_format(DATE_FORMAT)))
+            self._date = self._format(DATE_FORMAT, -1)
         return self._date
 
 
@@ -601,9 +677,10 @@ def render_cell(ref: str, col: int, value: object, styles: CellStyles, date1904:
         value = float(value)
     if isinstance(value, float | Decimal):
         text = number_text(value)
+        style = styles.decimal(col) if isinstance(value, Decimal) else styles.column(col)
         if text is None:
-            return f'<c r="{ref}"{styles.column(col)} t="e"><v>#NUM!</v></c>'
-        return f'<c r="{ref}"{styles.column(col)}><v>{text}</v></c>'
+            return f'<c r="{ref}"{style} t="e"><v>#NUM!</v></c>'
+        return f'<c r="{ref}"{style}><v>{text}</v></c>'
     if isinstance(value, date):
         serial = excel_serial(value, date1904)
         if serial is None:
@@ -627,9 +704,9 @@ def _text_tail(value: str) -> str:
 
 def _rows_xml(
     header: Sequence[str], rows: Iterable[Sequence[Any]], styles: CellStyles, date1904: bool, header_lines: int,
-    ncols: int,
+    ncols: int, row_heights: Sequence[str] | None = None,
 ) -> Iterator[str]:
-    """The ``<row>`` elements. The loop dispatches on the exact type of each value (the common cases
+    """The ``<row>`` elements (``row_heights``: each data row's height attributes, or ``""``). The loop dispatches on the exact type of each value (the common cases
     inline, everything else through :func:`render_cell`); a text is escaped once however many cells
     hold it (segment names, reasons): 1.9 million cells take a couple of seconds."""
     letters = [column_letter(i) for i in range(ncols)]
@@ -638,6 +715,7 @@ def _rows_xml(
         cells = "".join(_text_cell(f"{letters[c]}1", styles.header, str(v)) for c, v in enumerate(header) if v)
         yield f'<row r="1"{height}>{cells}</row>'
     col_style = [styles.column(c) for c in range(ncols)]
+    dec_style = [styles.decimal(c) for c in range(ncols)]
     date_style: dict[int, str] = {}
     dt_style: dict[int, str] = {}
     base = _ORD_1904 if date1904 else _ORD_1900
@@ -667,7 +745,7 @@ def _rows_xml(
                 add(f'<c r="{letters[c]}{rs}"{col_style[c]}><v>{num}</v></c>')
             elif tv is Decimal and -1e15 < (f := float(v)) < 1e15:  # as number_text() writes it
                 num = str(int(f)) if f.is_integer() else repr(f)
-                add(f'<c r="{letters[c]}{rs}"{col_style[c]}><v>{num}</v></c>')
+                add(f'<c r="{letters[c]}{rs}"{dec_style[c]}><v>{num}</v></c>')
             elif tv is date and v.toordinal() - base >= first_fast:
                 st = date_style.get(c)
                 if st is None:
@@ -683,7 +761,8 @@ def _rows_xml(
             else:
                 add(render_cell(letters[c] + rs, c, v, styles, date1904))
         if out:
-            buf.append(f'<row r="{rs}">{"".join(out)}</row>')
+            height = row_heights[r - 2] if row_heights is not None else ""
+            buf.append(f'<row r="{rs}"{height}>{"".join(out)}</row>')
             if len(buf) >= 500:
                 yield "".join(buf)
                 buf.clear()
@@ -701,10 +780,17 @@ def worksheet_xml(
     head = [
         XML_DECLARATION,
         f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">',
+        layout.sheet_pr,
         f'<dimension ref="{dimension}"/>',
-        '<sheetViews><sheetView workbookViewId="0"' + (' tabSelected="1"' if layout.tab_selected else "") + ">",
+        '<sheetViews><sheetView workbookViewId="0"' + (' tabSelected="1"' if layout.tab_selected else "")
+        + ("" if layout.show_grid else ' showGridLines="0"') + ">",
     ]
-    if layout.freeze_header and header:
+    if layout.freeze_header and header and layout.freeze_columns:
+        corner = f"{column_letter(layout.freeze_columns)}2"
+        head.append(f'<pane xSplit="{layout.freeze_columns}" ySplit="1" topLeftCell="{corner}" activePane="bottomRight"'
+                    ' state="frozen"/><selection pane="topRight"/><selection pane="bottomLeft"/>'
+                    f'<selection pane="bottomRight" activeCell="{corner}" sqref="{corner}"/>')
+    elif layout.freeze_header and header:
         head.append('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
                     '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>')
     head.append('</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
@@ -717,9 +803,9 @@ def worksheet_xml(
             head.append(f"<cols>{cols}</cols>")
     head.append("<sheetData>")
     yield "".join(head)
-    yield from _rows_xml(header, rows, styles, date1904, layout.header_lines, ncols)
-    tail = ["</sheetData>", validations_xml(layout.validations),
-            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>']
+    yield from _rows_xml(header, rows, styles, date1904, layout.header_lines, ncols, layout.row_heights)
+    page = layout.page or '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+    tail = [f"</sheetData>{layout.after_data}{validations_xml(layout.validations)}{page}"]
     if layout.drawing_rid:
         tail.append(f'<drawing r:id="{layout.drawing_rid}"/>')
     tail.append("</worksheet>")
@@ -766,6 +852,24 @@ class ChartPlan:
     anchor: tuple[int, int, int, int]  # from row, from col, to row, to col (0-based)
     x_title: str | None
     y_title: str | None
+    labels: bool = False  # values on the bars, slices or points (a pie: and percentages)
+    value_format: str = "General"  # of the value axis and the labels, e.g. "#,##0"
+    colors: Sequence[str] = ()  # one fill per point (category), e.g. tiers in their colours
+
+
+def _labels(plan: ChartPlan) -> str:
+    if not plan.labels:
+        return ""
+    pie = plan.kind == "pie"
+    # (a pie's percentages would take the values' format too: its values keep their own)
+    number = "" if pie else f'<c:numFmt formatCode="{plain_text(plan.value_format)}" sourceLinked="0"/>'
+    return (f"<c:dLbls>{number}"
+            '<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>'
+            + ('<c:dLblPos val="outEnd"/>' if plan.kind in ("bar", "column") else "")
+            + f'<c:showLegendKey val="0"/><c:showVal val="1"/><c:showCatName val="0"/><c:showSerName val="0"/>'
+            f'<c:showPercent val="{1 if pie else 0}"/><c:showBubbleSize val="0"/>'
+            + ('<c:separator>\n</c:separator><c:showLeaderLines val="1"/>' if pie else "")
+            + "</c:dLbls>")
 
 
 def _rich(text: str) -> str:
@@ -803,8 +907,9 @@ def _ref(formula: str, values: Sequence[object], numeric: bool) -> str:
 PALETTE = ("4472C4", "ED7D31", "A5A5A5", "FFC000", "5B9BD5", "70AD47", "264478", "9E480E", "636363", "997300")
 
 
-def _fill(i: int) -> str:
-    return f'<a:solidFill><a:srgbClr val="{PALETTE[i % len(PALETTE)]}"/></a:solidFill>'
+def _fill(i: int, colors: Sequence[str] = ()) -> str:
+    color = colors[i % len(colors)] if colors else PALETTE[i % len(PALETTE)]
+    return f'<a:solidFill><a:srgbClr val="{plain_text(color)}"/></a:solidFill>'
 
 
 def chart_xml(plan: ChartPlan) -> bytes:
@@ -817,13 +922,18 @@ def chart_xml(plan: ChartPlan) -> bytes:
             parts.append(f"<c:tx><c:v>{plain_text(title)}</c:v></c:tx>")
         if plan.kind in ("bar", "column"):
             parts.append(f'<c:spPr>{_fill(i)}</c:spPr><c:invertIfNegative val="0"/>')
+            for p in range(len(values) if plan.colors and len(plan.series) == 1 else 0):
+                parts.append(f'<c:dPt><c:idx val="{p}"/><c:invertIfNegative val="0"/><c:bubble3D val="0"/>'
+                             f'<c:spPr>{_fill(p, plan.colors)}</c:spPr></c:dPt>')
         elif plan.kind == "line":
             parts.append(f'<c:spPr><a:ln w="28575" cap="rnd">{_fill(i)}<a:round/></a:ln></c:spPr>'
                          f'<c:marker><c:symbol val="circle"/><c:size val="5"/><c:spPr>{_fill(i)}</c:spPr></c:marker>')
         else:
             parts.append('<c:spPr><a:ln w="12700"><a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill></a:ln></c:spPr>')
             for p in range(len(values)):
-                parts.append(f'<c:dPt><c:idx val="{p}"/><c:bubble3D val="0"/><c:spPr>{_fill(p)}</c:spPr></c:dPt>')
+                parts.append(f'<c:dPt><c:idx val="{p}"/><c:bubble3D val="0"/>'
+                             f'<c:spPr>{_fill(p, plan.colors)}</c:spPr></c:dPt>')
+        parts.append(_labels(plan))
         if plan.categories:
             parts.append(f"<c:cat>{_ref(plan.categories, plan.category_cache, numeric_cats)}</c:cat>")
         parts.append(f"<c:val>{_ref(formula, values, True)}</c:val>")
@@ -855,7 +965,7 @@ def chart_xml(plan: ChartPlan) -> bytes:
             f'<c:valAx><c:axId val="500000002"/><c:scaling><c:orientation val="minMax"/></c:scaling>'
             f'<c:delete val="0"/><c:axPos val="{val_pos}"/><c:majorGridlines/>'
             + (_rich(plan.y_title) if plan.y_title else "")
-            + '<c:numFmt formatCode="General" sourceLinked="1"/><c:majorTickMark val="out"/>'
+            + f'<c:numFmt formatCode="{plain_text(plan.value_format)}" sourceLinked="0"/><c:majorTickMark val="out"/>'
             '<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/><c:crossAx val="500000001"/>'
             '<c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx>'
         )

@@ -27,6 +27,8 @@ _REQUIRED_FILL = PatternFill("solid", fgColor="F8CBAD")
 _YESNO = {"zh": ("是", "否"), "en": ("yes", "no")}
 _GENDER = {"zh": ("女", "男"), "en": ("F", "M")}
 _LAST_ROW = 1048576
+# the narrowest a column with each format may be for its values to show (not "###")
+_FORMAT_WIDTHS = {"date": 12, "birthday": 12, "datetime": 17.5, "money": 12}
 
 # The committed template (zh-en headers, zh drop-downs): `scripts/make_templates` rebuilds it with write_book.
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "members.xlsx"
@@ -67,6 +69,20 @@ def _header_cells(ws: Any, sheet: Sheet, style: str) -> list[Any]:
     return cells
 
 
+def _print_setup(ws: Any, sheet: Sheet) -> None:
+    """A print set-up like the owned sheets': one page wide, landscape when wide, the header row on
+    every page, a footer with the sheet's name, the date and the page. (Before the first row: a
+    write-only sheet writes its properties then.)"""
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.page_setup.paperSize = 9  # A4
+    wide = sum(column.width for column in sheet.columns) > 100
+    ws.page_setup.orientation = "landscape" if wide else "portrait"
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
+    ws.oddFooter.left.text, ws.oddFooter.center.text, ws.oddFooter.right.text = "&A", "&D", "&P / &N"
+
+
 def _prepare_sheet(wb: Workbook, sheet: Sheet, style: str, lang: str, code_name: str | None = None) -> Any:
     ws = wb.create_sheet(bilingual_title(sheet, style))
     if code_name is not None:
@@ -75,7 +91,7 @@ def _prepare_sheet(wb: Workbook, sheet: Sheet, style: str, lang: str, code_name:
     for idx, column in enumerate(sheet.columns):
         letter = column_letter(idx)
         dim = ws.column_dimensions[letter]
-        dim.width = column.width + (4 if style in ("zh-en", "en-zh") else 0)
+        dim.width = max(column.width, _FORMAT_WIDTHS.get(column.kind, 0)) + (4 if style in ("zh-en", "en-zh") else 0)
         fmt = _FORMATS.get(column.kind)
         if fmt:
             dim.number_format = fmt
@@ -87,6 +103,7 @@ def _prepare_sheet(wb: Workbook, sheet: Sheet, style: str, lang: str, code_name:
             dv.add(f"{letter}2:{letter}{_LAST_ROW}")
             ws.data_validations.append(dv)
     ws.row_dimensions[1].height = 32 if style in ("zh-en", "en-zh") else 18
+    _print_setup(ws, sheet)
     ws.append(_header_cells(ws, sheet, style))
     return ws
 
@@ -131,11 +148,13 @@ def write_book(
         ws = _prepare_sheet(wb, sheet, header_style, lang, code_name)
         sheet_rows = rows.get(sheet.key, ())
         total = len(sheet_rows) if isinstance(sheet_rows, Sized) else 0
+        n = 0
         for n, row in enumerate(sheet_rows, start=1):
             ws.append(list(row))
             has_rows = True
             if progress is not None and n % 10000 == 0:
                 progress(sheet.key, n, max(total, n))
+        ws.auto_filter.ref = f"A1:{column_letter(len(sheet.columns) - 1)}{n + 1}"
     fd, tmp = tempfile.mkstemp(prefix=".loyalsheet-", suffix=".xlsx", dir=str(path.parent))
     os.close(fd)
     try:

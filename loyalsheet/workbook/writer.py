@@ -37,7 +37,8 @@ from lxml import etree
 from ..collector import paused
 from ..errors import WorkbookError
 from ..files import pid_alive
-from . import ooxml
+from . import names, ooxml
+from .look import Look, SheetLook, plan_look
 from .ooxml import (
     CONTENT_TYPES,
     MAX_COLS,
@@ -105,6 +106,9 @@ class ChartSpec:
     height: int = 16
     x_title: str | None = None
     y_title: str | None = None
+    labels: bool = False
+    value_format: str = "General"
+    colors: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,7 @@ class OwnedSheet:
     number_formats: Mapping[int, str] = field(default_factory=dict)
     charts: Sequence[ChartSpec] = ()
     validations: Sequence[ListValidation] = ()
+    look: Look | None = None  # how it reads on screen and prints (see .look); None: plain cells
 
 
 @dataclass(frozen=True)
@@ -270,7 +275,7 @@ def _chart_plan(sheet: OwnedSheet, chart: ChartSpec, title: str) -> ChartPlan:
         raise WorkbookError("write_bad_chart", sheet=sheet.title, chart=chart.title, reason=str(exc)) from exc
     anchor = (row - 1, col, min(row - 1 + height, MAX_ROWS - 1), min(col + width, MAX_COLS - 1))
     return ChartPlan(chart.kind, chart.title, categories, category_cache, series, anchor, chart.x_title,
-                     chart.y_title)
+                     chart.y_title, chart.labels, chart.value_format, tuple(chart.colors))
 
 
 # -- the package and what changes in it ---------------------------------------------------------------------
@@ -469,6 +474,8 @@ class _Package:
         names_el = self._wb_child("definedNames")
         if names_el is not None:
             for el in names_el:
+                if (el.get("name") or "").startswith("_xlnm."):
+                    continue  # print titles, print areas, filter ranges: nothing to recalculate
                 if any(n in (el.text or "").casefold() for n in needles_text):
                     return True
         raw_needles = []
@@ -554,8 +561,9 @@ def _folder(part: str) -> str:
 
 
 def _render_sheet(pkg: _Package, styles: Styles, sheet: OwnedSheet, title: str, part: str, selected: bool,
-                  spool: contextlib.ExitStack) -> None:
-    """Generate the worksheet part (and its drawing and charts) and queue them in ``pkg``."""
+                  spool: contextlib.ExitStack) -> SheetLook | None:
+    """Generate the worksheet part (and its drawing and charts) and queue them in ``pkg``; the look it
+    was given, applied."""
     drawing_rid = None
     if sheet.charts:
         folder = _folder(_folder(part).rstrip("/"))
@@ -576,14 +584,24 @@ def _render_sheet(pkg: _Package, styles: Styles, sheet: OwnedSheet, title: str, 
         pkg.put(rels_name(part), ooxml.sheet_rels_xml(ooxml.relative_target(part, drawing)))
         pkg.content_types.ensure_rels_default()
         drawing_rid = "rId1"
-    lines = max([1, *(str(h).count("\n") + 1 for h in sheet.header)])
-    layout = SheetLayout(sheet.widths, lines, True, selected, drawing_rid,
-                         tuple((v.cells, tuple(v.choices), v.prompt) for v in sheet.validations))
-    cell_styles = CellStyles(styles, sheet.number_formats)
+    validations = tuple((v.cells, tuple(v.choices), v.prompt) for v in sheet.validations)
+    look = plan_look(sheet.header, sheet.rows, sheet.look, styles) if sheet.look is not None else None
+    if look is None:
+        lines = max([1, *(str(h).count("\n") + 1 for h in sheet.header)])
+        layout = SheetLayout(sheet.widths, lines, True, selected, drawing_rid, validations=validations)
+        cell_styles = CellStyles(styles, sheet.number_formats)
+    else:
+        widths = list(sheet.widths) if sheet.widths else look.widths
+        layout = SheetLayout(widths, look.header_lines, True, selected, drawing_rid, look.freeze_columns,
+                             look.sheet_pr, look.after_data, look.page, look.row_heights, look.show_grid,
+                             validations=validations)
+        cell_styles = CellStyles(styles, {**look.number_formats, **sheet.number_formats}, wrap=look.wrap,
+                                 decimal_formats=look.decimal_formats, top=look.top, header_fill=look.header_fill)
     chunks = (c.encode("utf-8") for c in ooxml.worksheet_xml(sheet.header, sheet.rows, cell_styles, layout,
                                                               pkg.date1904))
     sink = spool.enter_context(tempfile.SpooledTemporaryFile(max_size=64 << 20))  # noqa: SIM115 (closed by spool)
     pkg.put(part, ooxml.compress_chunks(chunks, sink, level=SHEET_DEFLATE_LEVEL))
+    return look
 
 
 @dataclass
@@ -629,8 +647,13 @@ def _build(source: Path, sheets: Sequence[OwnedSheet], out: IO[bytes]) -> _Built
             if not part:
                 part = pkg.add_sheet(title)
                 plans[i] = (sheet, title, part, selected)
+        positions = {s.part.lower(): i for i, s in enumerate(pkg.sheets) if s.part}
+        wanted_names: dict[int, dict[str, str | None]] = {}
         for sheet, title, part, selected in plans:
-            _render_sheet(pkg, styles, sheet, title, part, selected, stack)
+            look = _render_sheet(pkg, styles, sheet, title, part, selected, stack)
+            filter_ref, titles = (look.filter_ref, look.print_titles) if look is not None else (None, False)
+            wanted_names[positions[part.lower()]] = names.sheet_names(title, filter_ref, titles)
+        names.set_sheet_names(pkg.workbook, wanted_names)
 
         owned_parts = {part.lower() for _s, _t, part, _sel in plans}
         full_calc = False
