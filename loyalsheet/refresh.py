@@ -432,7 +432,9 @@ def _week_calls(mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Conf
 
 
 def _calls_out(week: CallList, title: str, config: Config, lang: str, store: str | None, look: Look) -> OwnedSheet:
-    return replace(week_sheet(week, title, config, lang, store), widths=None, look=look)
+    # what prints is the reminder and the week's calls: who waits is for the screen
+    return replace(week_sheet(week, title, config, lang, store), widths=None,
+                   look=replace(look, print_rows=1 + len(week.rows)))
 
 
 def _log_out(log: Sequence[CallOutcome], title: str, style: str) -> OwnedSheet:

@@ -62,7 +62,7 @@ def calls_look(tiers: Mapping[str, str], currency: str) -> Look:
     and rows two lines tall to write in by hand, the first rows marked."""
     return Look(currency=currency, landscape=True, priority_rows=CALL_FIRST, row_lines=2, columns=(
         Col("id", width=5), Col("id"), Col("name"), Col("id"), Col("choice", fills=tiers), Col("choice"),
-        Col("wrap", width=40), Col("wrap", width=22), Col("wrap", width=40), Col("wrap", width=22),
+        Col("wrap", width=60), Col("wrap", width=30), Col("wrap", width=64), Col("wrap", width=30),
         Col("wrap", width=12), Col("wrap", width=16), Col("date"), Col("id"), Col("write", width=10),
         Col("write", width=18), Col("date"), Col("write", width=7),
     ))

@@ -81,6 +81,7 @@ class Look:
     row_lines: int = 1
     sections: bool = False
     header_fill: str = HEADER_FILL
+    print_rows: int = 0  # rows printed below the header (the Call list's calls, not who waits); 0: all
 
 
 class DxfSource(Protocol):
@@ -106,6 +107,7 @@ class SheetLook:
     row_heights: Sequence[str] | None  # each data row's height attributes
     filter_ref: str | None  # the autofilter's range, e.g. "A1:L41"
     print_titles: bool
+    print_area: str | None  # what prints when not the whole sheet, e.g. "A1:R43"
     show_grid: bool
     header_fill: str
 
@@ -322,6 +324,8 @@ def plan_look(header: Sequence[str], rows: Sequence[Sequence[Any]], look: Look, 
         row_heights=_row_heights(rows, wrapped, look.row_lines),
         filter_ref=filter_ref,
         print_titles=look.table and bool(header),
+        print_area=(f"A1:{column_letter(max(ncols, 1) - 1)}{min(nrows, look.print_rows + 1)}"
+                    if look.print_rows and ncols else None),
         show_grid=look.table,
         header_fill=look.header_fill,
     )

@@ -16,7 +16,8 @@ from .ooxml import NS_MAIN, XmlPart, insert_child, local_name, qn, quote_sheet
 
 PRINT_TITLES = "_xlnm.Print_Titles"
 FILTER_DATABASE = "_xlnm._FilterDatabase"
-OWNED_NAMES = (PRINT_TITLES, FILTER_DATABASE)
+PRINT_AREA = "_xlnm.Print_Area"
+OWNED_NAMES = (PRINT_TITLES, FILTER_DATABASE, PRINT_AREA)
 
 # CT_Workbook children that come before definedNames
 _BEFORE = ("fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets",
@@ -32,12 +33,14 @@ def _absolute(ref: str) -> str:
     return ":".join(out)
 
 
-def sheet_names(title: str, filter_ref: str | None, print_titles: bool) -> dict[str, str | None]:
+def sheet_names(title: str, filter_ref: str | None, print_titles: bool,
+                print_area: str | None = None) -> dict[str, str | None]:
     """The built-in names of sheet ``title``: name -> formula, ``None`` for a name it must not have."""
     sheet = quote_sheet(title)
     return {
         PRINT_TITLES: f"{sheet}!$1:$1" if print_titles else None,
         FILTER_DATABASE: f"{sheet}!{_absolute(filter_ref)}" if filter_ref else None,
+        PRINT_AREA: f"{sheet}!{_absolute(print_area)}" if print_area else None,
     }
 
 

@@ -651,8 +651,9 @@ def _build(source: Path, sheets: Sequence[OwnedSheet], out: IO[bytes]) -> _Built
         wanted_names: dict[int, dict[str, str | None]] = {}
         for sheet, title, part, selected in plans:
             look = _render_sheet(pkg, styles, sheet, title, part, selected, stack)
-            filter_ref, titles = (look.filter_ref, look.print_titles) if look is not None else (None, False)
-            wanted_names[positions[part.lower()]] = names.sheet_names(title, filter_ref, titles)
+            filter_ref, titles, area = ((look.filter_ref, look.print_titles, look.print_area) if look is not None
+                                        else (None, False, None))
+            wanted_names[positions[part.lower()]] = names.sheet_names(title, filter_ref, titles, area)
         names.set_sheet_names(pkg.workbook, wanted_names)
 
         owned_parts = {part.lower() for _s, _t, part, _sel in plans}
