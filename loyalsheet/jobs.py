@@ -443,6 +443,7 @@ def run_today(
         assert ledger is not None and channels is not None
         if on_plan is not None:
             on_plan(result)
+        ledger.record_holdouts(run.holdouts, datetime.now(UTC))  # never sent: only remembered, for the report
         try:
             report = send_all(run.outgoing, ledger, channels, now=lambda: datetime.now(UTC), progress=send_progress,
                               limit=limit)

@@ -5,6 +5,7 @@ One SQLite file (WAL mode, ``synchronous=FULL``) beside the workbook holds one r
 
     planned -> sending -> sent | failed | unknown
                   \\-> planned   (only when we know nothing left: e.g. the server refused the connection)
+    holdout              (held out to measure a campaign's effect: never sent, see :meth:`Ledger.record_holdouts`)
 
 Durability, and what each step costs:
 
@@ -48,7 +49,7 @@ Kind = Literal["service", "marketing"]
 CHANNELS: tuple[ChannelName, ...] = ("sms", "email")
 KINDS: tuple[Kind, ...] = ("service", "marketing")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the holdout state and each row's campaign settings version
 
 
 class State(enum.StrEnum):
@@ -59,6 +60,7 @@ class State(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
     UNKNOWN = "unknown"
+    HOLDOUT = "holdout"  # held out of a marketing campaign to measure its effect: never sent
 
 
 class LedgerStateError(RuntimeError):
@@ -80,6 +82,7 @@ class OutgoingMessage:
     subject: str | None = None  # email
     html: str | None = None  # email, optional HTML alternative
     list_unsubscribe: str | None = None  # value of the List-Unsubscribe header, e.g. "<mailto:...>, <https://...>"
+    version: str | None = None  # fingerprint of the campaign's settings when planned (the effect report)
 
     def __post_init__(self) -> None:
         if not self.key or not self.key.strip():
@@ -127,11 +130,13 @@ class Entry:
     updated_at: datetime
     claim_boot: str | None = None  # the machine's boot id when claimed (None: unknown)
     attempt_at: datetime | None = None  # when it was handed to the channel (None: not yet)
+    version: str | None = None  # the campaign's settings version (None: planned before versions were kept)
 
     @property
     def done(self) -> bool:
-        """True when this message must never be sent again (sent, failed for good, or in doubt)."""
-        return self.state in (State.SENT, State.UNKNOWN) or (self.state is State.FAILED and self.permanent)
+        """True when this message must never be sent (sent, failed for good, in doubt, or held out)."""
+        return (self.state in (State.SENT, State.UNKNOWN, State.HOLDOUT)
+                or (self.state is State.FAILED and self.permanent))
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +182,7 @@ CREATE TABLE IF NOT EXISTS messages (
     kind         TEXT NOT NULL CHECK (kind IN ('service', 'marketing')),
     body_sha256  TEXT NOT NULL,
     planned_for  TEXT NOT NULL,
-    state        TEXT NOT NULL CHECK (state IN ('planned', 'sending', 'sent', 'failed', 'unknown')),
+    state        TEXT NOT NULL CHECK (state IN ('planned', 'sending', 'sent', 'failed', 'unknown', 'holdout')),
     permanent    INTEGER NOT NULL DEFAULT 0,
     provider     TEXT,
     provider_id  TEXT,
@@ -189,7 +194,8 @@ CREATE TABLE IF NOT EXISTS messages (
     finished_at  TEXT,
     updated_at   TEXT NOT NULL,
     claim_boot   TEXT,
-    attempt_at   TEXT
+    attempt_at   TEXT,
+    version      TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS messages_state ON messages (state);
 CREATE INDEX IF NOT EXISTS messages_member ON messages (member_id, sending_at);
@@ -203,17 +209,18 @@ CREATE TABLE IF NOT EXISTS opt_outs (
 ) WITHOUT ROWID;
 """
 
-_COLUMNS = (
+_V1_COLUMNS = (
     "key, member_id, campaign, channel, recipient, kind, body_sha256, planned_for, state, permanent, provider, "
     "provider_id, error_code, error_text, attempts, planned_at, sending_at, finished_at, updated_at, claim_boot, "
     "attempt_at"
 )
+_COLUMNS = _V1_COLUMNS + ", version"
 
 
 def _entry(row: Sequence[Any]) -> Entry:
     (key, member_id, campaign, channel, recipient, kind, body_sha, planned_for, state, permanent, provider,
      provider_id, error_code, error_text, attempts, planned_at, sending_at, finished_at, updated_at, claim_boot,
-     attempt_at) = row
+     attempt_at, version) = row
     planned = _dt(planned_at)
     updated = _dt(updated_at)
     assert planned is not None and updated is not None
@@ -223,6 +230,7 @@ def _entry(row: Sequence[Any]) -> Entry:
         permanent=bool(permanent), provider=provider, provider_id=provider_id, error_code=error_code,
         error_text=error_text, attempts=int(attempts), planned_at=planned, sending_at=_dt(sending_at),
         finished_at=_dt(finished_at), updated_at=updated, claim_boot=claim_boot, attempt_at=_dt(attempt_at),
+        version=version,
     )
 
 
@@ -276,9 +284,16 @@ class Ledger:
             raise LoyalsheetError("ledger.newer", file=str(self.path), version=version)
         if version < SCHEMA_VERSION:
             with self._tx(durable=True):
+                if version == 1:  # a ledger from before holdouts: same rows, a wider state check, one more column
+                    db.execute("ALTER TABLE messages RENAME TO messages_v1")
+                    for index in ("messages_state", "messages_member", "messages_recipient"):
+                        db.execute(f"DROP INDEX IF EXISTS {index}")
                 # statement by statement: executescript() would commit on its own
                 for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
                     db.execute(statement)
+                if version == 1:
+                    db.execute(f"INSERT INTO messages ({_V1_COLUMNS}) SELECT {_V1_COLUMNS} FROM messages_v1")
+                    db.execute("DROP TABLE messages_v1")
                 db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     # ----------------------------------------------------------------- plumbing
@@ -409,9 +424,10 @@ class Ledger:
                 new.append(m.key)
             db.executemany(
                 "INSERT OR IGNORE INTO messages (key, member_id, campaign, channel, recipient, kind, body_sha256, "
-                "planned_for, state, planned_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?)",
+                "planned_for, state, planned_at, updated_at, version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?, ?)",
                 [(m.key, m.member_id, m.campaign, m.channel, m.to, m.kind, m.body_sha256, m.planned_for.isoformat(),
-                  stamp, stamp) for m in fresh.values()],
+                  stamp, stamp, m.version) for m in fresh.values()],
             )
             updates = [(m.to, m.channel, m.kind, m.body_sha256, stamp, m.key) for m in msgs
                        if m.key in known and known[m.key].state is State.PLANNED
@@ -422,6 +438,30 @@ class Ledger:
                     "UPDATE messages SET recipient = ?, channel = ?, kind = ?, body_sha256 = ?, updated_at = ? "
                     "WHERE key = ? AND state = 'planned'", updates)
         return PlanResult(new=tuple(new), known=known)
+
+    def record_holdouts(self, messages: Iterable[OutgoingMessage], at: datetime) -> list[str]:
+        """Record messages held out to measure their campaign's effect (state ``holdout``, never sent).
+
+        A key not yet known is added as ``holdout``; one still ``planned`` (never sent) becomes
+        ``holdout``; any other row is left as it is. Returns the keys recorded now. The body is not
+        kept (there is none): only who was due what, when, and by which channel.
+        """
+        stamp = _iso(at)
+        recorded: list[str] = []
+        with self._tx() as db:
+            for m in messages:
+                cur = db.execute(
+                    "INSERT OR IGNORE INTO messages (key, member_id, campaign, channel, recipient, kind, body_sha256, "
+                    "planned_for, state, planned_at, updated_at, version) "
+                    "VALUES (?, ?, ?, ?, ?, ?, '', ?, 'holdout', ?, ?, ?)",
+                    (m.key, m.member_id, m.campaign, m.channel, m.to, m.kind, m.planned_for.isoformat(), stamp,
+                     stamp, m.version))
+                if not cur.rowcount:
+                    cur = db.execute("UPDATE messages SET state = 'holdout', updated_at = ?, version = ? "
+                                     "WHERE key = ? AND state = 'planned'", (stamp, m.version, m.key))
+                if cur.rowcount:
+                    recorded.append(m.key)
+        return recorded
 
     # ----------------------------------------------------------------- transitions
 
