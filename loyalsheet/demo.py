@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import json
 import random
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -43,6 +44,18 @@ __all__ = [
 ]
 
 WORKBOOK_NAME = "members.xlsx"
+
+_SOURCES = ("到店", "到店", "到店", "活动", "线上", "小王推广", "李姐推广")  # walk-in most often, then the rest
+
+
+def join_source(member_id: str, referred_by: str | None) -> str | None:
+    """The demo member's Source (来源): 推荐 when referred, else one fixed by the member id (one in nine blank).
+
+    Drawn from the id rather than the generator's random stream, so the rest of the demo stays as it was."""
+    if referred_by:
+        return "推荐"
+    n = zlib.crc32(member_id.encode("utf-8")) % 9
+    return _SOURCES[n] if n < len(_SOURCES) else None
 CONFIG_NAME = "config.yaml"
 MIN_MEMBERS_FOR_MISTAKES = 10  # from about 50 members on, each mistake has a member of its own
 
@@ -466,6 +479,7 @@ class _Generator:
             mail,
             language,
             notes,
+            join_source(m.mid, referred_by),
         ]
 
     def annual_fees(self, m: _Member) -> date:
