@@ -30,6 +30,7 @@ from typing import Any
 
 import phonenumbers
 
+from .demo_effect import History, message_history, write_history
 from .errors import LoyalsheetError
 from .workbook.schema import CHOICES
 from .workbook.template import write_book
@@ -77,6 +78,7 @@ class DemoBook:
 
     rows: dict[str, list[list[object]]]
     mistakes: tuple[PlantedMistake, ...]
+    history: History | None = None  # the months of messages before today (the send ledger's rows)
 
 
 # --- the words the book is typed in (the Chinese word of each choice in schema.CHOICES) ---------------
@@ -1042,11 +1044,13 @@ def generate(
     today: date,
     stores: Sequence[str] = ("旗舰店",),
     with_mistakes: bool = False,
+    history: bool = False,
 ) -> DemoBook:
     """A demo shop's member file: ``members`` people and about 5 transactions each per year of history.
 
     ``today`` is the last day with transactions; events and paid-until dates reach past it. The same
-    arguments always give the same rows. ``with_mistakes`` plants typing mistakes (see the module doc).
+    arguments always give the same rows. ``with_mistakes`` plants typing mistakes (see the module doc);
+    ``history`` adds months of sent messages and the purchases they brought (:mod:`.demo_effect`).
     """
     if members < 0:
         raise ValueError("members must be 0 or more")
@@ -1069,6 +1073,11 @@ def generate(
         "call_notes": gen.call_notes,
         "opt_outs": gen.opt_outs,
     }
+    sent = None
+    if history:
+        sent = message_history(gen.member_rows, rows["transactions"], gen.events, today, seed, PURCHASE, gen.staff,
+                               CATEGORIES)
+        rows["transactions"] = sorted([*rows["transactions"], *sent.extra_txns], key=itemgetter(0))
     where: dict[int, int] = {}
     wanted = {id(p.row) for p in plants}
     for key in {p.sheet for p in plants}:
@@ -1079,7 +1088,7 @@ def generate(
         PlantedMistake(p.sheet, where[id(p.row)], p.column, p.code, p.description)
         for p in sorted(plants, key=lambda p: (p.sheet != "members", p.sheet, where[id(p.row)]))
     )
-    return DemoBook(rows=rows, mistakes=mistakes)
+    return DemoBook(rows=rows, mistakes=mistakes, history=sent)
 
 
 DEMO_STORES = ("旗舰店", "东城店", "西湖店", "南山店", "北辰店", "滨江店", "河西店", "高新店", "城北店")
@@ -1155,19 +1164,24 @@ def write_demo(
     stores: Sequence[str] = ("旗舰店",),
     progress: Callable[[str, int, int], None] | None = None,
     shared_strings: bool = True,
+    history: bool = False,
 ) -> DemoBook:
     """Create ``directory`` with a demo members.xlsx and config.yaml; never overwrites either file.
 
     The book stores its text in a shared-strings table as Excel does (``shared_strings=False``: inline,
-    as openpyxl writes it); it is dated ``today``, so the same arguments give the same bytes."""
+    as openpyxl writes it); it is dated ``today``, so the same arguments give the same bytes. ``history``:
+    also a send ledger with months of messages and their holdouts, for ``loyalsheet report``."""
     book_path = directory / WORKBOOK_NAME
     config_path = directory / CONFIG_NAME
     for path in (book_path, config_path):
         if path.exists():
             raise LoyalsheetError("demo_exists", path=str(path))
-    book = generate(members=members, years=years, seed=seed, today=today, stores=stores, with_mistakes=with_mistakes)
+    book = generate(members=members, years=years, seed=seed, today=today, stores=stores, with_mistakes=with_mistakes,
+                    history=history)
     directory.mkdir(parents=True, exist_ok=True)
     write_book(book_path, book.rows, header_style="zh-en", language="zh", progress=progress,
                shared_strings=shared_strings, created=datetime.combine(today, time()))
     config_path.write_text(config_text(WORKBOOK_NAME, stores), encoding="utf-8")
+    if book.history is not None:
+        write_history(book_path, book.history)
     return book

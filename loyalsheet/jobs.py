@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
@@ -33,6 +33,8 @@ from .daily import (
     templates_for,
     today_sheet,
 )
+from .effect.present import dashboard_rows, report_sheet
+from .effect_job import effect_of
 from .errors import WorkbookError
 from .i18n import t
 from .ledger import Ledger, State, ledger_path_for
@@ -275,14 +277,20 @@ def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry
         early = ahead(mf, today)  # (while the worker finishes)
         segmented = segments.result()
     errors, seg = segmented.errors, segmented.seg
+    report_title = config.report.sheet
+    effect, _ = effect_of(config, mf, book.path, today) if store is None else (None, False)
+    currency = config.default_store.currency
     plan = build_refresh(
         mf, ev, seg, config, lang=lang, store=store, moved=segmented.moved, early=early,
+        effect=dashboard_rows(effect, lang, currency, report_title) if effect is not None else (),
         previous_calls=previous.get("calls", []),
         previous_log=previous.get("log", []),
         store_calls={n: previous[f"calls {n}"] for n in names} if chain else None,
         store_logs={n: previous[f"log {n}"] for n in config.store_names} if chain else None,
         sent_by_member=messages_sent(book.path, today, config.store(store).timezone),
     )
+    if effect is not None:  # the whole book's report (a store's refresh leaves it as it was)
+        plan = replace(plan, sheets=(*plan.sheets, report_sheet(effect, report_title, lang, currency)))
     written = None
     if not dry_run:
         written = book.write_owned_sheets(plan.sheets, config.backups)

@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, NamedTuple
 
 from .errors import LoyalsheetError
 
@@ -137,6 +137,17 @@ class Entry:
         """True when this message must never be sent (sent, failed for good, in doubt, or held out)."""
         return (self.state in (State.SENT, State.UNKNOWN, State.HOLDOUT)
                 or (self.state is State.FAILED and self.permanent))
+
+
+class Measured(NamedTuple):
+    """A message sent or held out, as the effect report reads it (a lean row: no times, no body hash)."""
+
+    key: str
+    member_id: str
+    campaign: str
+    state: State
+    planned_for: date
+    version: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -463,6 +474,28 @@ class Ledger:
                     recorded.append(m.key)
         return recorded
 
+    def record_past(self, messages: Iterable[tuple[OutgoingMessage, State, datetime]], provider: str) -> int:
+        """Record messages sent (or held out) elsewhere, each with its state and time, in one transaction:
+        a demo's history, or an import. Keys already known are left as they are; returns how many were added."""
+        done = (State.SENT, State.HOLDOUT)
+        rows = []
+        for m, state, at in messages:
+            if state not in done:
+                raise LedgerStateError(f"{m.key}: only sent or holdout rows can be recorded as past, not {state}")
+            stamp = _iso(at)
+            sent = state is State.SENT
+            rows.append((m.key, m.member_id, m.campaign, m.channel, m.to, m.kind, m.body_sha256 if sent else "",
+                         m.planned_for.isoformat(), state.value, provider if sent else None,
+                         f"{provider}-{m.key}" if sent else None, int(sent), stamp, stamp if sent else None,
+                         stamp if sent else None, stamp, stamp if sent else None, m.version))
+        with self._tx(durable=True) as db:
+            before = db.total_changes
+            db.executemany(
+                "INSERT OR IGNORE INTO messages (key, member_id, campaign, channel, recipient, kind, body_sha256, "
+                "planned_for, state, provider, provider_id, attempts, planned_at, sending_at, finished_at, "
+                "updated_at, attempt_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            return db.total_changes - before
+
     # ----------------------------------------------------------------- transitions
 
     def _move(self, db: sqlite3.Connection, key: str, allowed: Sequence[State], sets: str,
@@ -643,6 +676,18 @@ class Ledger:
                                 (day.isoformat(),))
         return [_entry(r) for r in rows]
 
+    def measured(self, since: date | None = None) -> list[Measured]:
+        """Messages sent or held out (due on or after ``since``), in the order they were due: the effect report's rows."""
+        sql = "SELECT key, member_id, campaign, state, planned_for, version FROM messages WHERE state IN ('sent', 'holdout')"
+        params: list[Any] = []
+        if since is not None:
+            sql += " AND planned_for >= ?"
+            params.append(since.isoformat())
+        sent, held = State.SENT, State.HOLDOUT
+        return [Measured(key, mid, campaign, sent if state == "sent" else held, date.fromisoformat(day), version)
+                for key, mid, campaign, state, day, version in self._db.execute(sql + " ORDER BY planned_for, key",
+                                                                                 params)]
+
     def counts(self) -> dict[State, int]:
         """How many rows are in each state."""
         result = dict.fromkeys(State, 0)
@@ -711,6 +756,7 @@ __all__ = [
     "Kind",
     "Ledger",
     "LedgerStateError",
+    "Measured",
     "OptOut",
     "OutgoingMessage",
     "PlanResult",

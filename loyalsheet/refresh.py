@@ -554,6 +554,7 @@ def _dashboard(
     mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str, moved: Sequence[Move],
     sent: Mapping[str, int], store: str | None = None, by_store: Sequence[tuple[str, int, Decimal]] = (),
     counts: Mapping[str, Counter[str | None]] | None = None, early: Ahead | None = None,
+    effect: Sequence[list[CellValue]] = (),
 ) -> tuple[list[str], list[list[CellValue]], list[ChartSpec]]:
     today = seg.today
     rows: list[list[CellValue]] = []
@@ -607,6 +608,7 @@ def _dashboard(
         for name, members, spent in by_store:
             rows.append([name, members, spent])
         rows.append([None, None, None])
+    rows.extend(list(r) for r in effect)  # the effect report's few lines (its own sheet has the rest)
     title = t("dash.title", lang, day=today.isoformat())
     head = [f"{title} · {store}" if store else title, None, None]
     return [str(h) if h is not None else "" for h in head], rows, charts
@@ -707,6 +709,7 @@ def build_refresh(
     sent_by_member: Sequence[tuple[str, str]] | None = None,
     moved: Sequence[Move] | None = None,
     early: Ahead | None = None,
+    effect: Sequence[list[CellValue]] = (),
 ) -> RefreshPlan:
     """The owned sheets for ``seg.today``, the moves since the last refresh, the outcomes collected.
 
@@ -717,7 +720,7 @@ def build_refresh(
     are the chain's either way. ``sent_by_member`` ((campaign, member id) per message sent) gives
     each store's dashboard its own messages; ``sent`` is the whole chain's count by campaign.
     ``moved`` is ``moves(previous_standing(previous_status), seg)`` and ``early`` is ``ahead(mf, today)``,
-    when the caller has them already.
+    when the caller has them already. ``effect``: the effect report's block for the (whole book's) Dashboard.
     """
     style = config.header_style
     today = seg.today
@@ -738,8 +741,8 @@ def build_refresh(
         by_segment = seg.counts()
         sheets = (status, _calls_sheet(call_rows, sheet_title(CALLS), style),
                   _log_sheet(log, sheet_title(CALL_LOG), style),
-                  _dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, counts=by_segment, early=early),
-                                   sheet_title(DASHBOARD)))
+                  _dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, counts=by_segment, early=early,
+                                              effect=effect), sheet_title(DASHBOARD)))
         counts = {k: Counter({str(key): n for key, n in c.items()}) for k, c in by_segment.items()}
         return RefreshPlan(sheets, moved, tuple(collected), len(call_rows), counts)
 
@@ -790,7 +793,8 @@ def build_refresh(
         )
         by_segment = seg.counts()
         chain_dash = _dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, by_store=by_store,
-                                                 counts=by_segment, early=early), sheet_title(DASHBOARD))
+                                                 counts=by_segment, early=early, effect=effect),
+                                      sheet_title(DASHBOARD))
         sheets_out = [status, chain_dash, *sheets_out]
         for base, rows, make in ((CALLS, previous_calls, _calls_sheet), (CALL_LOG, previous_log, _log_sheet)):
             if rows:  # the one-store sheet is left with a line saying where its rows went

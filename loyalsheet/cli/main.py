@@ -28,6 +28,7 @@ _COMMANDS = {  # name -> (module in loyalsheet.cli, attribute)
     "member": ("member", "member"),
     "birthdays": ("member", "birthdays"),
     "refresh": ("refresh", "refresh"),
+    "report": ("report", "report"),
     "today": ("today", "today"),
     "log": ("today", "log"),
     "templates": ("templates", "templates"),
