@@ -237,3 +237,40 @@ def test_newcombe_interval_matches_the_published_examples() -> None:
     assert wilson(0, 10)[0] == pytest.approx(0, abs=1e-12) and wilson(10, 10)[1] == pytest.approx(1)
     with pytest.raises(ValueError):
         wilson(3, 0)
+
+
+def test_a_ledger_from_before_holdouts_still_reports_what_it_can(cli: Callable[..., Result],
+                                                                 book: Callable[..., Path]) -> None:
+    import sqlite3
+
+    path = book(members(), txns(), member_header=MEMBER_HEADER, txn_header=TXN_HEADER)
+    db = sqlite3.connect(ledger_path_for(path))
+    db.executescript("""
+        CREATE TABLE messages (key TEXT PRIMARY KEY, member_id TEXT NOT NULL, campaign TEXT NOT NULL,
+          channel TEXT NOT NULL CHECK (channel IN ('sms', 'email')), recipient TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN ('service', 'marketing')), body_sha256 TEXT NOT NULL,
+          planned_for TEXT NOT NULL,
+          state TEXT NOT NULL CHECK (state IN ('planned', 'sending', 'sent', 'failed', 'unknown')),
+          permanent INTEGER NOT NULL DEFAULT 0, provider TEXT, provider_id TEXT, error_code TEXT, error_text TEXT,
+          attempts INTEGER NOT NULL DEFAULT 0, planned_at TEXT NOT NULL, sending_at TEXT, finished_at TEXT,
+          updated_at TEXT NOT NULL, claim_boot TEXT, attempt_at TEXT) WITHOUT ROWID;
+        CREATE TABLE opt_outs (recipient TEXT NOT NULL, channel TEXT NOT NULL, source TEXT NOT NULL, at TEXT NOT NULL,
+          PRIMARY KEY (recipient, channel)) WITHOUT ROWID;
+        PRAGMA user_version=1;
+    """)
+    db.executemany(
+        "INSERT INTO messages (key, member_id, campaign, channel, recipient, kind, body_sha256, planned_for, state, "
+        "planned_at, updated_at) VALUES (?, ?, 'winback', 'email', 'x@example.com', 'marketing', 'h', '2026-10-01', ?, "
+        "'2026-10-01T02:00:00+00:00', '2026-10-01T02:00:00+00:00')",
+        [(f"winback:{mid}:2026-07-01", mid, "sent" if mid != "M040" else "failed") for mid in M])
+    db.commit()
+    db.close()
+    data = as_json(cli("report", "--workbook", str(path), "--date", TODAY.isoformat(), "--since", "2026-09-01",
+                       "--json", "--lang", "en", cwd=path.parent))
+    old = row(data, "winback", "2026-10", 0)
+    assert (old["sent"], old["held_out"]) == (39, 0)  # the failed message is not counted
+    assert old["windows"][0]["verdict"] == "no_holdout" and old["windows"][0]["messaged"]["came"] == 16
+    assert "No holdout group yet" in data["summary"][0]
+    shown = cli("report", "--workbook", str(path), "--date", TODAY.isoformat(), "--since", "2026-09-01",
+                "--lang", "en", cwd=path.parent)
+    assert "before versions" in shown.out and "no holdout" in shown.out

@@ -250,7 +250,7 @@ def _apply(cands: Sequence[Candidate], members: Mapping[str, Member], messaging:
             recipients[(channel, to)] = slot
         elif c.kind == "marketing" and cap is not None and week.get(slot, 0) >= cap:
             held.append(Held(c, "weekly_cap", channel, to, tuple(tried), lang))
-        elif held_out(c.key, c.kind, c.holdout):
+        elif c.holdout and held_out(c.key, c.kind, c.holdout):
             held.append(Held(c, "holdout", channel, to, tuple(tried), lang))
             if messaging.one_per_day:
                 slots_used.add(slot)
