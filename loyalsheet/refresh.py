@@ -43,7 +43,8 @@ STATUS = ("会员状态", "Member status")
 CALLS = ("回访名单", "Call list")
 CALL_LOG = ("回访日志", "Call log")
 DASHBOARD = ("看板", "Dashboard")
-OWNED_TITLES = tuple(f"{zh} {en}" for zh, en in (STATUS, CALLS, CALL_LOG, DASHBOARD))
+REPORT = ("效果报告", "Report")  # written by the refresh from loyalsheet.effect (title: report.sheet in config)
+OWNED_TITLES = tuple(f"{zh} {en}" for zh, en in (STATUS, CALLS, CALL_LOG, DASHBOARD, REPORT))
 
 DATE = "yyyy-mm-dd"
 MONEY = "#,##0.00"

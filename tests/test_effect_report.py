@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -274,3 +275,25 @@ def test_a_ledger_from_before_holdouts_still_reports_what_it_can(cli: Callable[.
     shown = cli("report", "--workbook", str(path), "--date", TODAY.isoformat(), "--since", "2026-09-01",
                 "--lang", "en", cwd=path.parent)
     assert "before versions" in shown.out and "no holdout" in shown.out
+
+
+def test_the_report_sheet_is_one_the_refresh_owns() -> None:
+    from loyalsheet.config import Config
+    from loyalsheet.refresh import OWNED_TITLES
+
+    assert Config().report.sheet in OWNED_TITLES
+
+
+def test_a_message_that_does_worse_than_its_holdout_says_so() -> None:
+    from loyalsheet.effect import EffectReport
+    from loyalsheet.effect.measure import CampaignEffect, Group, compare
+    from loyalsheet.effect.present import paragraph
+
+    worse = compare(14, Group(100, 10, Decimal(1000)), Group(100, 40, Decimal(4000)), 20)
+    assert worse.verdict == "ok" and worse.significant and worse.uplift == pytest.approx(-0.3)
+    effect = CampaignEffect("winback", None, 1, 100, 100, (worse,), date(2026, 10, 1), date(2026, 10, 1))
+    report = EffectReport(TODAY, date(2026, 9, 1), (14,), 20, (effect,), (), (), (), 200)
+    assert paragraph(report, "en", "CNY") == [
+        "Win-back: only 10% came back within 14 days, fewer than the holdout's 40%: worth a look at its wording "
+        "and timing."]
+    assert "低于对照组的 40%" in paragraph(report, "zh", "CNY")[0]

@@ -63,7 +63,10 @@ def paragraph(report: EffectReport, lang: str, currency: str, limit: int = 5) ->
         if e.campaign in several:
             name = f"{name} ({version_label(e, lang)})"
         v = verdict(c)
-        if v in ("ok_sig", "ok_not_sig"):
+        if v == "ok_sig" and c.uplift is not None and c.uplift < 0:
+            out.append((1, Decimal(0), t("report.says.ok_sig_worse", lang, campaign=name, rate_m=pct(c.messaged.rate),
+                                         rate_h=pct(c.holdout.rate), days=c.window)))
+        elif v in ("ok_sig", "ok_not_sig"):
             extra = c.extra_spend or Decimal(0)
             out.append((0 if v == "ok_sig" else 1, -extra, t(
                 f"report.says.{v}", lang, campaign=name, rate_m=pct(c.messaged.rate), rate_h=pct(c.holdout.rate),

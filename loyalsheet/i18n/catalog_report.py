@@ -37,6 +37,11 @@ MESSAGES: dict[str, dict[str, str]] = {
               "yet.",
         "zh": "{campaign}：{rate_m} 的会员 {days} 天内回店，对照组 {rate_h}，差别还不足以说明效果。",
     },
+    "report.says.ok_sig_worse": {
+        "en": "{campaign}: only {rate_m} came back within {days} days, fewer than the holdout's {rate_h}: worth "
+              "a look at its wording and timing.",
+        "zh": "{campaign}：只有 {rate_m} 的会员 {days} 天内回店，低于对照组的 {rate_h}，建议检查文案和发送时机。",
+    },
     "report.says.too_few": {
         "en": "{campaign}: too few members so far to tell ({messaged} messaged, {held} held out; {min} each "
               "are needed).",
