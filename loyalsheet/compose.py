@@ -179,7 +179,8 @@ def compose_one(p: Planned, member: Member | None, result: MemberResult | None, 
         if size.segments > messaging.sms_segment_limit:
             warning = f"{size.segments} SMS segments (limit {messaging.sms_segment_limit})"
         msg = OutgoingMessage(key=c.key, member_id=c.member_id, campaign=c.campaign, channel="sms", to=p.to,
-                              body=text, planned_for=today, kind=c.kind, template_code=code, template_params=params)
+                              body=text, planned_for=today, kind=c.kind, template_code=code, template_params=params,
+                              version=c.version or None)
         return Composed(p, msg, size.segments, text, warning)
     text, page = rendered.text, rendered.html
     unsubscribe = None
@@ -193,7 +194,7 @@ def compose_one(p: Planned, member: Member | None, result: MemberResult | None, 
     subject = rendered.subject or ""
     msg = OutgoingMessage(key=c.key, member_id=c.member_id, campaign=c.campaign, channel="email", to=p.to,
                           body=text, planned_for=today, kind=c.kind, subject=subject, html=page,
-                          list_unsubscribe=unsubscribe)
+                          list_unsubscribe=unsubscribe, version=c.version or None)
     return Composed(p, msg, None, f"{subject} | {' '.join(text.split())}")
 
 

@@ -17,6 +17,7 @@ from ruamel.yaml.error import YAMLError
 
 from .calls.settings import CallListSettings
 from .campaigns.settings import CampaignSettings, MessagingSettings, QuietHours
+from .effect.settings import ReportSettings
 from .errors import ConfigError
 from .rules.settings import RulesSettings
 from .scheduler_settings import ScheduleSettings
@@ -138,6 +139,9 @@ class Config(RulesSettings):
         default_factory=MessagingSettings, description="Quiet hours, caps, approval, opt-out lines, festivals"
     )
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings, description="loyalsheet schedule: when jobs run")
+    report: ReportSettings = Field(
+        default_factory=ReportSettings, description="loyalsheet report: holdout comparisons, calls, events, health"
+    )
 
     # Where the file was loaded from; not a setting.
     base_dir: Path = Field(default=Path("."), exclude=True)

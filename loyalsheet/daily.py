@@ -53,7 +53,7 @@ def history_from_ledger(ledger: Ledger | None, keys: Iterable[str], today: date)
         return History()
     done: dict[str, str] = {}
     for key, e in ledger.entries(keys).items():
-        if e.state in _REACHED or (e.state is State.FAILED and e.permanent):
+        if e.state in _REACHED or e.state is State.HOLDOUT or (e.state is State.FAILED and e.permanent):
             done[key] = e.state.value
     reached: set[str] = set()
     recipients: dict[tuple[str, str], str] = {}
@@ -65,7 +65,8 @@ def history_from_ledger(ledger: Ledger | None, keys: Iterable[str], today: date)
         gone = e.state in _REACHED
         slot = slot_of(e.member_id, e.to if e.campaign == "giftcard-friend" else None)
         # A message that failed for good today still had the member's slot: a re-run picks nothing else.
-        if e.planned_for == today and (gone or (e.state is State.FAILED and e.permanent)):
+        # So did a holdout: held-out members get nothing in its place, which keeps the comparison clean.
+        if e.planned_for == today and (gone or e.state is State.HOLDOUT or (e.state is State.FAILED and e.permanent)):
             reached.add(slot)
             recipients.setdefault((e.channel, e.to), slot)
         if gone and e.kind == "marketing":
@@ -91,6 +92,18 @@ class DayRun:
     @property
     def outgoing(self) -> list[OutgoingMessage]:
         return [c.message for c in self.messages]
+
+    @property
+    def holdouts(self) -> list[OutgoingMessage]:
+        """The messages held out today to measure their campaign's effect, as the ledger records them."""
+        out = []
+        for h in self.held:
+            c = h.candidate
+            if h.reason == "holdout" and h.channel is not None and h.to:
+                out.append(OutgoingMessage(key=c.key, member_id=c.member_id, campaign=c.campaign, channel=h.channel,
+                                           to=h.to, body="", planned_for=self.today, kind=c.kind,
+                                           version=c.version or None))
+        return out
 
     def only(self, campaign: str | None = None, keys: frozenset[str] | None = None,
              members: frozenset[str] | None = None) -> DayRun:

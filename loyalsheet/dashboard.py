@@ -47,6 +47,7 @@ class DashboardInput:
     by_store: Sequence[tuple[str, int, Decimal]] = ()  # a chain: (store, members, spend)
     currency: str = ""
     funnels: Sequence[Funnel] = ()  # each event's invited -> confirmed -> came -> bought
+    effect: Sequence[Sequence[CellValue]] = ()  # the effect report's few lines (its own sheet has the rest)
 
 
 def _anchor(n: int) -> str:
@@ -138,6 +139,7 @@ def build_dashboard(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: st
               value_format=COUNT)
         chart("column", t("dash.store_spend", lang), f"C{bf}:C{bl}", f"A{bf}:A{bl}", series=t("dash.spend", lang),
               labels=True, value_format=money)
+    rows.extend(list(r) for r in data.effect)
     title = t("dash.title", lang, day=today.isoformat())
     head = [f"{title} · {data.store}" if data.store else title, "", ""]
     return head, rows, charts

@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import json
 import random
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -29,6 +30,7 @@ from typing import Any
 
 import phonenumbers
 
+from .demo_effect import History, message_history, write_history
 from .errors import LoyalsheetError
 from .workbook.schema import CHOICES
 from .workbook.template import write_book
@@ -43,6 +45,18 @@ __all__ = [
 ]
 
 WORKBOOK_NAME = "members.xlsx"
+
+_SOURCES = ("到店", "到店", "到店", "活动", "线上", "小王推广", "李姐推广")  # walk-in most often, then the rest
+
+
+def join_source(member_id: str, referred_by: str | None) -> str | None:
+    """The demo member's Source (来源): 推荐 when referred, else one fixed by the member id (one in nine blank).
+
+    Drawn from the id rather than the generator's random stream, so the rest of the demo stays as it was."""
+    if referred_by:
+        return "推荐"
+    n = zlib.crc32(member_id.encode("utf-8")) % 9
+    return _SOURCES[n] if n < len(_SOURCES) else None
 CONFIG_NAME = "config.yaml"
 MIN_MEMBERS_FOR_MISTAKES = 10  # from about 50 members on, each mistake has a member of its own
 
@@ -64,6 +78,7 @@ class DemoBook:
 
     rows: dict[str, list[list[object]]]
     mistakes: tuple[PlantedMistake, ...]
+    history: History | None = None  # the months of messages before today (the send ledger's rows)
 
 
 # --- the words the book is typed in (the Chinese word of each choice in schema.CHOICES) ---------------
@@ -467,6 +482,7 @@ class _Generator:
             mail,
             language,
             notes,
+            join_source(m.mid, referred_by),
         ]
 
     def annual_fees(self, m: _Member) -> date:
@@ -1042,11 +1058,13 @@ def generate(
     today: date,
     stores: Sequence[str] = ("旗舰店",),
     with_mistakes: bool = False,
+    history: bool = False,
 ) -> DemoBook:
     """A demo shop's member file: ``members`` people and about 5 transactions each per year of history.
 
     ``today`` is the last day with transactions; events and paid-until dates reach past it. The same
-    arguments always give the same rows. ``with_mistakes`` plants typing mistakes (see the module doc).
+    arguments always give the same rows. ``with_mistakes`` plants typing mistakes (see the module doc);
+    ``history`` adds months of sent messages and the purchases they brought (:mod:`.demo_effect`).
     """
     if members < 0:
         raise ValueError("members must be 0 or more")
@@ -1070,6 +1088,11 @@ def generate(
         "attendance": gen.attendance,
         "opt_outs": gen.opt_outs,
     }
+    sent = None
+    if history:
+        sent = message_history(gen.member_rows, rows["transactions"], gen.events, today, seed, PURCHASE, gen.staff,
+                               CATEGORIES)
+        rows["transactions"] = sorted([*rows["transactions"], *sent.extra_txns], key=itemgetter(0))
     where: dict[int, int] = {}
     wanted = {id(p.row) for p in plants}
     for key in {p.sheet for p in plants}:
@@ -1080,7 +1103,7 @@ def generate(
         PlantedMistake(p.sheet, where[id(p.row)], p.column, p.code, p.description)
         for p in sorted(plants, key=lambda p: (p.sheet != "members", p.sheet, where[id(p.row)]))
     )
-    return DemoBook(rows=rows, mistakes=mistakes)
+    return DemoBook(rows=rows, mistakes=mistakes, history=sent)
 
 
 DEMO_STORES = ("旗舰店", "东城店", "西湖店", "南山店", "北辰店", "滨江店", "河西店", "高新店", "城北店")
@@ -1156,19 +1179,24 @@ def write_demo(
     stores: Sequence[str] = ("旗舰店",),
     progress: Callable[[str, int, int], None] | None = None,
     shared_strings: bool = True,
+    history: bool = False,
 ) -> DemoBook:
     """Create ``directory`` with a demo members.xlsx and config.yaml; never overwrites either file.
 
     The book stores its text in a shared-strings table as Excel does (``shared_strings=False``: inline,
-    as openpyxl writes it); it is dated ``today``, so the same arguments give the same bytes."""
+    as openpyxl writes it); it is dated ``today``, so the same arguments give the same bytes. ``history``:
+    also a send ledger with months of messages and their holdouts, for ``loyalsheet report``."""
     book_path = directory / WORKBOOK_NAME
     config_path = directory / CONFIG_NAME
     for path in (book_path, config_path):
         if path.exists():
             raise LoyalsheetError("demo_exists", path=str(path))
-    book = generate(members=members, years=years, seed=seed, today=today, stores=stores, with_mistakes=with_mistakes)
+    book = generate(members=members, years=years, seed=seed, today=today, stores=stores, with_mistakes=with_mistakes,
+                    history=history)
     directory.mkdir(parents=True, exist_ok=True)
     write_book(book_path, book.rows, header_style="zh-en", language="zh", progress=progress,
                shared_strings=shared_strings, created=datetime.combine(today, time()))
     config_path.write_text(config_text(WORKBOOK_NAME, stores), encoding="utf-8")
+    if book.history is not None:
+        write_history(book_path, book.history)
     return book

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
@@ -35,6 +35,8 @@ from .daily import (
     templates_for,
     today_sheet,
 )
+from .effect.present import dashboard_rows, report_sheet
+from .effect_job import effect_of
 from .errors import WorkbookError
 from .events import Invitation, invitations_from
 from .i18n import t
@@ -310,8 +312,12 @@ def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry
         early = ahead(mf, today, config.tiers.spend.include_gift_card)  # (while the worker finishes)
         segmented = segments.result()
     errors, seg = segmented.errors, segmented.seg
+    report_title = config.report.sheet
+    effect, _ = effect_of(config, mf, book.path, today) if store is None else (None, False)
+    currency = config.default_store.currency
     plan = build_refresh(
         mf, ev, seg, config, lang=lang, store=store, moved=segmented.moved, early=early,
+        effect=dashboard_rows(effect, lang, currency, report_title) if effect is not None else (),
         previous_calls=previous.get("calls", []),
         previous_log=previous.get("log", []),
         store_calls={n: previous[f"calls {n}"] for n in names} if chain else None,
@@ -321,6 +327,8 @@ def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry
                                         config.default_store.timezone),
         invitations=event_invitations(book.path),
     )
+    if effect is not None:  # the whole book's report (a store's refresh leaves it as it was)
+        plan = replace(plan, sheets=(*plan.sheets, report_sheet(effect, report_title, lang, currency)))
     written = None
     replies: RepliesRead | None = None
     if not dry_run:
@@ -517,6 +525,7 @@ def run_today(
         assert ledger is not None and channels is not None
         if on_plan is not None:
             on_plan(result)
+        ledger.record_holdouts(run.holdouts, datetime.now(UTC))  # never sent: only remembered, for the report
         try:
             report = send_all(run.outgoing, ledger, channels, now=lambda: datetime.now(UTC), progress=send_progress,
                               limit=limit)

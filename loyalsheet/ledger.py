@@ -5,6 +5,7 @@ One SQLite file (WAL mode, ``synchronous=FULL``) beside the workbook holds one r
 
     planned -> sending -> sent | failed | unknown
                   \\-> planned   (only when we know nothing left: e.g. the server refused the connection)
+    holdout              (held out to measure a campaign's effect: never sent, see :meth:`Ledger.record_holdouts`)
 
 Durability, and what each step costs:
 
@@ -46,7 +47,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, NamedTuple
 
 from .errors import LoyalsheetError
 
@@ -55,7 +56,7 @@ Kind = Literal["service", "marketing"]
 CHANNELS: tuple[ChannelName, ...] = ("sms", "email")
 KINDS: tuple[Kind, ...] = ("service", "marketing")
 
-SCHEMA_VERSION = 2  # 2: replies and event_confirmations (added to a version 1 ledger on open)
+SCHEMA_VERSION = 3  # 2: replies and event_confirmations; 3: the holdout state and each row's settings version
 
 
 class State(enum.StrEnum):
@@ -66,6 +67,7 @@ class State(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
     UNKNOWN = "unknown"
+    HOLDOUT = "holdout"  # held out of a marketing campaign to measure its effect: never sent
 
 
 class LedgerStateError(RuntimeError):
@@ -89,6 +91,7 @@ class OutgoingMessage:
     list_unsubscribe: str | None = None  # value of the List-Unsubscribe header, e.g. "<mailto:...>, <https://...>"
     template_code: str | None = None  # sms through Aliyun: the approved template's code (SMS_...)
     template_params: str | None = None  # sms through Aliyun: the template's variables as JSON
+    version: str | None = None  # fingerprint of the campaign's settings when planned (the effect report)
 
     def __post_init__(self) -> None:
         if not self.key or not self.key.strip():
@@ -144,11 +147,24 @@ class Entry:
         channel that marks that step (SMTP), and no restart of the machine since the claim (``claim_boot``),
         the provider cannot hold the message."""
         return self.state is State.SENDING and self.attempt_at is not None and self.final_at is None
+    version: str | None = None  # the campaign's settings version (None: planned before versions were kept)
 
     @property
     def done(self) -> bool:
-        """True when this message must never be sent again (sent, failed for good, or in doubt)."""
-        return self.state in (State.SENT, State.UNKNOWN) or (self.state is State.FAILED and self.permanent)
+        """True when this message must never be sent (sent, failed for good, in doubt, or held out)."""
+        return (self.state in (State.SENT, State.UNKNOWN, State.HOLDOUT)
+                or (self.state is State.FAILED and self.permanent))
+
+
+class Measured(NamedTuple):
+    """A message sent or held out, as the effect report reads it (a lean row: no times, no body hash)."""
+
+    key: str
+    member_id: str
+    campaign: str
+    state: State
+    planned_for: date
+    version: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +231,7 @@ CREATE TABLE IF NOT EXISTS messages (
     kind         TEXT NOT NULL CHECK (kind IN ('service', 'marketing')),
     body_sha256  TEXT NOT NULL,
     planned_for  TEXT NOT NULL,
-    state        TEXT NOT NULL CHECK (state IN ('planned', 'sending', 'sent', 'failed', 'unknown')),
+    state        TEXT NOT NULL CHECK (state IN ('planned', 'sending', 'sent', 'failed', 'unknown', 'holdout')),
     permanent    INTEGER NOT NULL DEFAULT 0,
     provider     TEXT,
     provider_id  TEXT,
@@ -228,7 +244,8 @@ CREATE TABLE IF NOT EXISTS messages (
     updated_at   TEXT NOT NULL,
     claim_boot   TEXT,
     attempt_at   TEXT,
-    final_at     TEXT
+    final_at     TEXT,
+    version      TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS messages_state ON messages (state);
 CREATE INDEX IF NOT EXISTS messages_member ON messages (member_id, sending_at);
@@ -264,17 +281,18 @@ CREATE TABLE IF NOT EXISTS event_confirmations (
 ) WITHOUT ROWID;
 """
 
-_COLUMNS = (
+_V1_COLUMNS = (
     "key, member_id, campaign, channel, recipient, kind, body_sha256, planned_for, state, permanent, provider, "
     "provider_id, error_code, error_text, attempts, planned_at, sending_at, finished_at, updated_at, claim_boot, "
     "attempt_at, final_at"
 )
+_COLUMNS = _V1_COLUMNS + ", version"
 
 
 def _entry(row: Sequence[Any]) -> Entry:
     (key, member_id, campaign, channel, recipient, kind, body_sha, planned_for, state, permanent, provider,
      provider_id, error_code, error_text, attempts, planned_at, sending_at, finished_at, updated_at, claim_boot,
-     attempt_at, final_at) = row
+     attempt_at, final_at, version) = row
     planned = _dt(planned_at)
     updated = _dt(updated_at)
     assert planned is not None and updated is not None
@@ -284,7 +302,7 @@ def _entry(row: Sequence[Any]) -> Entry:
         permanent=bool(permanent), provider=provider, provider_id=provider_id, error_code=error_code,
         error_text=error_text, attempts=int(attempts), planned_at=planned, sending_at=_dt(sending_at),
         finished_at=_dt(finished_at), updated_at=updated, claim_boot=claim_boot, attempt_at=_dt(attempt_at),
-        final_at=_dt(final_at),
+        final_at=_dt(final_at), version=version,
     )
 
 
@@ -367,16 +385,26 @@ class Ledger:
         version = int(db.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
             raise LoyalsheetError("ledger.newer", file=str(self.path), version=version)
-        if version < SCHEMA_VERSION:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(messages)")}
+        if columns and "final_at" not in columns:  # a ledger from before the last-step mark: add it (all NULL)
             with self._tx(durable=True):
+                db.execute("ALTER TABLE messages ADD COLUMN final_at TEXT")
+        if version < SCHEMA_VERSION:
+            # a ledger from before holdouts (version 1, or 2 with replies): the same rows in a table with a
+            # wider state check and one more column
+            rebuild = bool(columns) and "version" not in columns
+            with self._tx(durable=True):
+                if rebuild:
+                    db.execute("ALTER TABLE messages RENAME TO messages_v1")
+                    for index in ("messages_state", "messages_member", "messages_recipient"):
+                        db.execute(f"DROP INDEX IF EXISTS {index}")
                 # statement by statement: executescript() would commit on its own
                 for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
                     db.execute(statement)
+                if rebuild:
+                    db.execute(f"INSERT INTO messages ({_V1_COLUMNS}) SELECT {_V1_COLUMNS} FROM messages_v1")
+                    db.execute("DROP TABLE messages_v1")
                 db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        columns = {row[1] for row in db.execute("PRAGMA table_info(messages)")}
-        if "final_at" not in columns:  # a ledger from before the last-step mark: add the column (all NULL)
-            with self._tx(durable=True):
-                db.execute("ALTER TABLE messages ADD COLUMN final_at TEXT")
 
     # ----------------------------------------------------------------- plumbing
 
@@ -506,9 +534,10 @@ class Ledger:
                 new.append(m.key)
             db.executemany(
                 "INSERT OR IGNORE INTO messages (key, member_id, campaign, channel, recipient, kind, body_sha256, "
-                "planned_for, state, planned_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?)",
+                "planned_for, state, planned_at, updated_at, version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?, ?)",
                 [(m.key, m.member_id, m.campaign, m.channel, m.to, m.kind, m.body_sha256, m.planned_for.isoformat(),
-                  stamp, stamp) for m in fresh.values()],
+                  stamp, stamp, m.version) for m in fresh.values()],
             )
             updates = [(m.to, m.channel, m.kind, m.body_sha256, stamp, m.key) for m in msgs
                        if m.key in known and known[m.key].state is State.PLANNED
@@ -519,6 +548,52 @@ class Ledger:
                     "UPDATE messages SET recipient = ?, channel = ?, kind = ?, body_sha256 = ?, updated_at = ? "
                     "WHERE key = ? AND state = 'planned'", updates)
         return PlanResult(new=tuple(new), known=known)
+
+    def record_holdouts(self, messages: Iterable[OutgoingMessage], at: datetime) -> list[str]:
+        """Record messages held out to measure their campaign's effect (state ``holdout``, never sent).
+
+        A key not yet known is added as ``holdout``; one still ``planned`` (never sent) becomes
+        ``holdout``; any other row is left as it is. Returns the keys recorded now. The body is not
+        kept (there is none): only who was due what, when, and by which channel.
+        """
+        stamp = _iso(at)
+        recorded: list[str] = []
+        with self._tx() as db:
+            for m in messages:
+                cur = db.execute(
+                    "INSERT OR IGNORE INTO messages (key, member_id, campaign, channel, recipient, kind, body_sha256, "
+                    "planned_for, state, planned_at, updated_at, version) "
+                    "VALUES (?, ?, ?, ?, ?, ?, '', ?, 'holdout', ?, ?, ?)",
+                    (m.key, m.member_id, m.campaign, m.channel, m.to, m.kind, m.planned_for.isoformat(), stamp,
+                     stamp, m.version))
+                if not cur.rowcount:
+                    cur = db.execute("UPDATE messages SET state = 'holdout', updated_at = ?, version = ? "
+                                     "WHERE key = ? AND state = 'planned'", (stamp, m.version, m.key))
+                if cur.rowcount:
+                    recorded.append(m.key)
+        return recorded
+
+    def record_past(self, messages: Iterable[tuple[OutgoingMessage, State, datetime]], provider: str) -> int:
+        """Record messages sent (or held out) elsewhere, each with its state and time, in one transaction:
+        a demo's history, or an import. Keys already known are left as they are; returns how many were added."""
+        done = (State.SENT, State.HOLDOUT)
+        rows = []
+        for m, state, at in messages:
+            if state not in done:
+                raise LedgerStateError(f"{m.key}: only sent or holdout rows can be recorded as past, not {state}")
+            stamp = _iso(at)
+            sent = state is State.SENT
+            rows.append((m.key, m.member_id, m.campaign, m.channel, m.to, m.kind, m.body_sha256 if sent else "",
+                         m.planned_for.isoformat(), state.value, provider if sent else None,
+                         f"{provider}-{m.key}" if sent else None, int(sent), stamp, stamp if sent else None,
+                         stamp if sent else None, stamp, stamp if sent else None, m.version))
+        with self._tx(durable=True) as db:
+            before = db.total_changes
+            db.executemany(
+                "INSERT OR IGNORE INTO messages (key, member_id, campaign, channel, recipient, kind, body_sha256, "
+                "planned_for, state, provider, provider_id, attempts, planned_at, sending_at, finished_at, "
+                "updated_at, attempt_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            return db.total_changes - before
 
     # ----------------------------------------------------------------- transitions
 
@@ -759,6 +834,18 @@ class Ledger:
                                 (day.isoformat(),))
         return [_entry(r) for r in rows]
 
+    def measured(self, since: date | None = None) -> list[Measured]:
+        """Messages sent or held out (due on or after ``since``), in the order they were due: the effect report's rows."""
+        sql = "SELECT key, member_id, campaign, state, planned_for, version FROM messages WHERE state IN ('sent', 'holdout')"
+        params: list[Any] = []
+        if since is not None:
+            sql += " AND planned_for >= ?"
+            params.append(since.isoformat())
+        sent, held = State.SENT, State.HOLDOUT
+        return [Measured(key, mid, campaign, sent if state == "sent" else held, date.fromisoformat(day), version)
+                for key, mid, campaign, state, day, version in self._db.execute(sql + " ORDER BY planned_for, key",
+                                                                                 params)]
+
     def counts(self) -> dict[State, int]:
         """How many rows are in each state."""
         result = dict.fromkeys(State, 0)
@@ -827,6 +914,7 @@ __all__ = [
     "Kind",
     "Ledger",
     "LedgerStateError",
+    "Measured",
     "OptOut",
     "OutgoingMessage",
     "PlanResult",

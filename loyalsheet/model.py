@@ -77,6 +77,7 @@ class Member:
     email_consent: bool | None = None
     language: str | None = None
     notes: str | None = None
+    source: str | None = None  # how they joined: referral, event, walk-in, online, or a promoter's name
 
 
 class Txn(NamedTuple):

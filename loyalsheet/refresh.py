@@ -61,9 +61,10 @@ from .workbook.writer import CellValue, ChartSpec, OwnedSheet
 
 STATUS = ("会员状态", "Member status")
 DASHBOARD = ("看板", "Dashboard")
-__all__ = ["CALLS", "CALL_LOG", "DASHBOARD", "OWNED_TITLES", "STATUS", "Ahead", "RefreshPlan", "ahead",
+REPORT = ("效果报告", "Report")  # written by the refresh from loyalsheet.effect (title: report.sheet in config)
+__all__ = ["CALLS", "CALL_LOG", "DASHBOARD", "OWNED_TITLES", "REPORT", "STATUS", "Ahead", "RefreshPlan", "ahead",
            "build_refresh", "describe_move", "header", "previous_standing", "sheet_title"]
-OWNED_TITLES = tuple(f"{zh} {en}" for zh, en in (STATUS, CALLS, CALL_LOG, DASHBOARD))
+OWNED_TITLES = tuple(f"{zh} {en}" for zh, en in (STATUS, CALLS, CALL_LOG, DASHBOARD, REPORT))
 
 
 # (zh, en) headers of each sheet, in column order
@@ -333,12 +334,12 @@ def _dashboard(
     mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str, moved: Sequence[Move],
     sent: Mapping[str, int], store: str | None = None, by_store: Sequence[tuple[str, int, Decimal]] = (),
     counts: Mapping[str, Counter[str | None]] | None = None, early: Ahead | None = None, calls: int = 0,
-    currency: str = "", funnels: Sequence[Funnel] = (),
+    currency: str = "", funnels: Sequence[Funnel] = (), effect: Sequence[list[CellValue]] = (),
 ) -> tuple[list[str], list[list[CellValue]], list[ChartSpec]]:
     months = _months(seg.today)
     monthly = (early.monthly if early is not None and early.txns is mf.txns
                else _monthly(mf.txns, months, seg.today, ev.settings.tiers.spend.include_gift_card))
-    data = DashboardInput(months, monthly, moved, sent, calls, store, by_store, currency, funnels)
+    data = DashboardInput(months, monthly, moved, sent, calls, store, by_store, currency, funnels, effect)
     return build_dashboard(mf, ev, seg, lang, data, counts)
 
 
@@ -465,6 +466,7 @@ def build_refresh(
     early: Ahead | None = None,
     opt_outs: Sequence[optouts_received.Received] = (),
     invitations: Sequence[Invitation] = (),
+    effect: Sequence[list[CellValue]] = (),
 ) -> RefreshPlan:
     """The owned sheets for ``seg.today``, the moves since the last refresh, the outcomes collected.
 
@@ -479,6 +481,7 @@ def build_refresh(
     Opted out column and, when there are any, the sheet 退订记录 Opt-outs received (with the chain's sheets).
     ``invitations`` (event invitations sent by SMS or e-mail) and the Call log make the event funnel on the
     Dashboard.
+    ``effect``: the effect report's block for the (whole book's) Dashboard.
     """
     opted_out = optouts_received.member_texts(opt_outs, lang)
     received = [optouts_received.sheet(opt_outs, lang, config.header_style)] if opt_outs else []
@@ -500,7 +503,8 @@ def build_refresh(
         sheets = (status, _calls_out(week, sheet_title(CALLS), config, lang, None, calls_look_),
                   _log_out(log, sheet_title(CALL_LOG), style),
                   dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, counts=by_segment, early=early,
-                                             calls=_calls_made(notes, today), currency=currency, funnels=funnels),
+                                             calls=_calls_made(notes, today), currency=currency, funnels=funnels,
+                                             effect=effect),
                                   sheet_title(DASHBOARD), currency), *received)
         counts = {k: Counter({str(key): n for key, n in c.items()}) for k, c in by_segment.items()}
         return RefreshPlan(sheets, moved, tuple(collected), len(week.rows), counts)
@@ -557,7 +561,7 @@ def build_refresh(
         all_calls = _calls_made([*mf.call_notes, *(o for lg in logs.values() for o in lg)], today)
         chain_dash = dashboard_sheet(_dashboard(mf, ev, seg, lang, moved, sent or {}, by_store=by_store,
                                                 counts=by_segment, early=early, calls=all_calls, currency=currency,
-                                                funnels=funnels),
+                                                funnels=funnels, effect=effect),
                                      sheet_title(DASHBOARD), currency)
         sheets_out = [status, chain_dash, *sheets_out, *received]
         for base, rows, make in ((CALLS, previous_calls, _empty_calls), (CALL_LOG, previous_log, log_sheet)):

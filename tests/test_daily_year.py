@@ -30,7 +30,7 @@ END = date(2026, 11, 20)  # the demo's last day of transactions
 START = END - timedelta(days=364)
 SH = ZoneInfo("Asia/Shanghai")
 # Why a due message may fairly never go: something more important every day of its window, or a rule.
-FAIR = {"daily_limit", "weekly_cap", "same_recipient", "no_consent", "opted_out", "no_address"}
+FAIR = {"daily_limit", "weekly_cap", "same_recipient", "no_consent", "opted_out", "no_address", "holdout"}
 
 
 @pytest.mark.slow

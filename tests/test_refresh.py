@@ -15,7 +15,7 @@ from lxml import etree
 from openpyxl import load_workbook
 
 from loyalsheet.calls.sheet import LAST, MEMBER, OUTCOME, STAFF
-from loyalsheet.refresh import CALL_LOG, CALLS, DASHBOARD, OWNED_TITLES, STATUS, sheet_title
+from loyalsheet.refresh import CALL_LOG, CALLS, DASHBOARD, OWNED_TITLES, REPORT, STATUS, sheet_title
 from loyalsheet.workbook.chain import STORE_MARK, store_sheet_title
 from loyalsheet.workbook.writer import OwnedSheet, fingerprint, read_owned_sheet, write_owned_sheets
 from tests.helpers import REPO, Result, libreoffice_csv
@@ -104,9 +104,11 @@ def test_refresh_writes_owned_sheets_and_keeps_every_other_part(tmp_path: Path, 
     assert "Updated" in result.out
     assert_only_owned_changed(original, book)
     wb = load_workbook(book)
-    # the fixtures' config is a chain of two stores: the chain's status and dashboard, each store's three
+    # the fixtures' config is a chain of two stores: the chain's status and dashboard, each store's three,
+    # and the chain's effect report
     chain_titles = [sheet_title(STATUS), sheet_title(DASHBOARD)] + [
-        store_sheet_title(sheet_title(base), store) for store in ("本店", "二店") for base in (CALLS, CALL_LOG, DASHBOARD)]
+        store_sheet_title(sheet_title(base), store) for store in ("本店", "二店") for base in (CALLS, CALL_LOG, DASHBOARD)
+    ] + [sheet_title(REPORT)]
     assert [t for t in wb.sheetnames if t.rpartition(STORE_MARK)[0] in OWNED_TITLES or t in OWNED_TITLES] == chain_titles
     status = wb[sheet_title(STATUS)]
     ids = [row[0] for row in status.iter_rows(min_row=2, values_only=True)]

@@ -91,7 +91,7 @@ def test_a_version_1_ledger_gains_the_reply_tables_and_keeps_its_rows(tmp_path: 
         assert not ledger.record_reply(Reply("twilio", "SM1", "+8613800000001", "1", AT, "confirm", "M1", "E1"), AT)
         assert ledger.confirmations() == [("E1", "M1", AT.date())]
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     db.close()
 
 

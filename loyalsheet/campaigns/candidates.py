@@ -67,6 +67,8 @@ class Candidate(NamedTuple):
     channels: tuple[ChannelName, ...]
     data: Mapping[str, Any] = _NO_DATA  # values for the template (besides the member's)
     friend: Friend | None = None  # set when the message goes to a gift card's friend, not the member
+    holdout: float = 0.0  # share of those due it held out to measure its effect (marketing only; 0: none)
+    version: str = ""  # fingerprint of the campaign's settings, so the effect report counts each version apart
 
 
 def first_purchases(mf: MemberFile, today: date) -> dict[str, tuple[date, str | None, Decimal | None]]:
@@ -100,7 +102,7 @@ class _Day:
     today: date
     sample: bool
     members: dict[str, Member] = field(default_factory=dict)
-    _how: dict[str, tuple[Kind, str, tuple[ChannelName, ...]]] = field(default_factory=dict)
+    _how: dict[str, tuple[Kind, str, tuple[ChannelName, ...], float, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for m in self.mf.members:
@@ -129,10 +131,12 @@ class _Day:
         how = self._how.get(campaign)
         if how is None:
             s = self.settings.by_name(campaign)
-            how = self._how[campaign] = (s.kind, self.settings.template_of(campaign), s.channels)
-        kind, default_template, channels = how
+            how = self._how[campaign] = (s.kind, self.settings.template_of(campaign), s.channels,
+                                         s.effective_holdout(), s.version())
+        kind, default_template, channels, holdout, version = how
         return Candidate(f"{campaign}:{member_id}:{occasion}", campaign, member_id, occasion, kind, reason,
-                         template or default_template, ("sms",) if friend is not None else channels, data, friend)
+                         template or default_template, ("sms",) if friend is not None else channels, data, friend,
+                         holdout, version)
 
 
 # --- one function per campaign ----------------------------------------------------------------------

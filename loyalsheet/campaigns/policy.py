@@ -15,6 +15,9 @@ member's best message of the day wins:
 4. **Quiet hours** (SMS only, the member's store's time zone): held; the message keeps the member's
    slot of the day, so a later run sends it rather than something less important.
 5. **Weekly cap** on marketing messages (``messaging.weekly_cap``, over the 7 days ending today).
+6. **Holdout** (marketing only): a message that would go is held out when its key's draw falls in the
+   campaign's share (:mod:`.holdout`). It keeps the member's slot of the day (the member gets nothing
+   else in its place, so the comparison stays clean) and does not count against the weekly cap.
 
 Pure: the ledger's view (:class:`History`), the time of day and the settings are all passed in.
 """
@@ -30,6 +33,7 @@ from zoneinfo import ZoneInfo
 from ..collector import paused
 from ..model import Channel, Member, OptOut
 from .candidates import Candidate
+from .holdout import held_out
 from .settings import ChannelName, MessagingSettings, QuietHours
 
 # Why a message is held, in the order a person reads them; texts: camp.held.<code> in the catalog.
@@ -47,6 +51,7 @@ HELD_REASONS = (
     "not_approved",
     "template_missing",
     "template_error",
+    "holdout",
 )
 
 
@@ -54,7 +59,7 @@ HELD_REASONS = (
 class History:
     """What the send ledger knows that policy needs (built by the caller from the ledger)."""
 
-    done: Mapping[str, str] = field(default_factory=dict)  # key -> "sent" | "unknown" | "sending" | "failed"
+    done: Mapping[str, str] = field(default_factory=dict)  # key -> "sent" | "unknown" | "sending" | "failed" | "holdout"
     reached_today: frozenset[str] = frozenset()  # slots (see :func:`slot_of`) that had a message today
     recipients_today: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (channel, to) -> slot, today
     marketing_week: Mapping[str, int] = field(default_factory=dict)  # slot -> marketing messages, 7 days to today
@@ -211,7 +216,7 @@ def _apply(cands: Sequence[Candidate], members: Mapping[str, Member], messaging:
         lang = language_of(m, messaging)
         state = hist.done.get(c.key)
         if state is not None:
-            code = {"sent": "already_sent", "failed": "failed_before"}.get(state, "in_doubt")
+            code = {"sent": "already_sent", "failed": "failed_before", "holdout": "holdout"}.get(state, "in_doubt")
             held.append(Held(c, code, lang=lang))
             continue
         slot = slot_of(c.member_id, c.friend.phone if c.friend else None)
@@ -245,6 +250,11 @@ def _apply(cands: Sequence[Candidate], members: Mapping[str, Member], messaging:
             recipients[(channel, to)] = slot
         elif c.kind == "marketing" and cap is not None and week.get(slot, 0) >= cap:
             held.append(Held(c, "weekly_cap", channel, to, tuple(tried), lang))
+        elif c.holdout and held_out(c.key, c.kind, c.holdout):
+            held.append(Held(c, "holdout", channel, to, tuple(tried), lang))
+            if messaging.one_per_day:
+                slots_used.add(slot)
+            recipients[(channel, to)] = slot
         else:
             planned.append(Planned(c, channel, to, lang))
             if messaging.one_per_day:

@@ -8,6 +8,7 @@ List-Unsubscribe, festival dates. Every field has a default and a description.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import time
 from typing import Literal
@@ -63,6 +64,8 @@ class _Strict(BaseModel):
 _CHANNELS_DOC = "Channels to try in this order: the first the member can get (consent, address, no opt-out) is used"
 _TEMPLATE_DOC = "Template name: message_templates/<name>.<sms|email>.<zh|en>.j2"
 _KIND_DOC = "service: sent with blank consent too; marketing: needs consent yes and counts against the weekly cap"
+_HOLDOUT_DOC = ("Share of the members due this message who are held out (对照组 / holdout) to measure its effect, "
+                "0 to 0.5; marketing campaigns only (a service message is never held out)")
 
 
 class _Campaign(_Strict):
@@ -70,6 +73,7 @@ class _Campaign(_Strict):
     channels: tuple[ChannelName, ...] = Field(("sms", "email"), min_length=1, description=_CHANNELS_DOC)
     template: str = Field("", description=_TEMPLATE_DOC)
     kind: Kind = Field("service", description=_KIND_DOC)
+    holdout: float = Field(0.0, ge=0.0, le=0.5, description=_HOLDOUT_DOC)
 
     @field_validator("channels")
     @classmethod
@@ -82,6 +86,21 @@ class _Campaign(_Strict):
         if v and not re.fullmatch(r"[A-Za-z0-9_-]+", v):
             raise ValueError(f"'{v}' is not a template name: use letters, digits, - and _ (e.g. birthday)")
         return v
+
+    @model_validator(mode="after")
+    def _holdout_marketing_only(self) -> _Campaign:
+        if self.kind == "service" and self.holdout > 0 and "holdout" in self.model_fields_set:
+            raise ValueError(f"holdout {self.holdout}: a service message is never held out; set kind: marketing "
+                             "or holdout: 0")
+        return self
+
+    def effective_holdout(self) -> float:
+        """The share held out: ``holdout`` for a marketing campaign, always 0 for a service one."""
+        return self.holdout if self.kind == "marketing" else 0.0
+
+    def version(self) -> str:
+        """A short fingerprint of these settings: the effect report counts each version apart."""
+        return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()[:8]
 
 
 class BirthdayCampaign(_Campaign):
@@ -116,6 +135,7 @@ class FollowUp3w(FollowUpCampaign):
 class FollowUp3m(FollowUpCampaign):
     template: str = Field("followup-3m", description=_TEMPLATE_DOC)
     kind: Kind = Field("marketing", description=_KIND_DOC)
+    holdout: float = Field(0.1, ge=0.0, le=0.5, description=_HOLDOUT_DOC)
     days: int = Field(90, ge=1, le=366, description="Days after the member's FIRST purchase")
     late_days: int = Field(
         10, ge=0, le=60, description="A follow-up not sent on its day may still go this many days later"
@@ -143,11 +163,13 @@ class MembershipEndingCampaign(_Campaign):
 class WinBackCampaign(_Campaign):
     template: str = Field("winback", description=_TEMPLATE_DOC)
     kind: Kind = Field("marketing", description=_KIND_DOC)
+    holdout: float = Field(0.1, ge=0.0, le=0.5, description=_HOLDOUT_DOC)
 
 
 class EventCampaign(_Campaign):
     template: str = Field("event", description="Template when the event's row names none")
     kind: Kind = Field("marketing", description=_KIND_DOC)
+    holdout: float = Field(0.1, ge=0.0, le=0.5, description=_HOLDOUT_DOC)
     days: int = Field(7, ge=0, le=120, description="Invite this many days before, when the row's 'Invite days' is blank")
 
 
@@ -168,6 +190,7 @@ class StatementCampaign(_Campaign):
 class FestivalCampaign(_Campaign):
     template: str = Field("festival", description=_TEMPLATE_DOC)
     kind: Kind = Field("marketing", description=_KIND_DOC)
+    holdout: float = Field(0.1, ge=0.0, le=0.5, description=_HOLDOUT_DOC)
     days_before: int = Field(0, ge=0, le=14, description="Send this many days before the festival (0: on the day)")
 
 

@@ -32,7 +32,7 @@ def demo(app: App, directory: Path, members: int, years: int, seed: int, with_mi
     stores = demo_stores(store_count, app.store_flag)
     with progress_bar(app) as update:
         book = write_demo(directory, members=members, years=years, seed=seed, today=today,
-                          with_mistakes=with_mistakes, stores=stores, progress=update)
+                          with_mistakes=with_mistakes, stores=stores, progress=update, history=True)
     console = out_console()
     config = directory / "config.yaml"
     console.print(app.t("demo.done", dir=str(directory), members=len(book.rows["members"]),

@@ -29,6 +29,7 @@ _COMMANDS = {  # name -> (module in loyalsheet.cli, attribute)
     "birthdays": ("member", "birthdays"),
     "events": ("events", "events"),
     "refresh": ("refresh", "refresh"),
+    "report": ("report", "report"),
     "today": ("today", "today"),
     "log": ("today", "log"),
     "templates": ("templates", "templates"),

@@ -38,12 +38,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "camp.held.not_approved": {"en": "not approved", "zh": "未批准"},
     "camp.held.template_missing": {"en": "no template", "zh": "缺少模板"},
     "camp.held.template_error": {"en": "template error", "zh": "模板出错"},
+    "camp.held.holdout": {"en": "holdout (not sent, to measure the effect)", "zh": "对照组（不发送，用于衡量效果）"},
     # --- ledger states, as the Message log shows them ---
     "camp.state.planned": {"en": "planned", "zh": "待发送"},
     "camp.state.sending": {"en": "sending", "zh": "发送中"},
     "camp.state.sent": {"en": "sent", "zh": "已发送"},
     "camp.state.failed": {"en": "failed", "zh": "失败"},
     "camp.state.unknown": {"en": "to check", "zh": "待核对"},
+    "camp.state.holdout": {"en": "holdout", "zh": "对照组"},
     "camp.yes": {"en": "yes", "zh": "是"},
     "camp.no": {"en": "no", "zh": "否"},
     # --- loyalsheet today ---

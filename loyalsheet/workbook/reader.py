@@ -398,7 +398,7 @@ class _SheetReader:
 
 def _member(r: _SheetReader, v: Sequence[Any]) -> Member | None:
     (member_id, name, phone, email, gender, birthday, lunar, joined, store, membership, paid_until, family_of,
-     referred_by, sms_consent, email_consent, language, notes) = v
+     referred_by, sms_consent, email_consent, language, notes, source) = v
     if member_id is None:
         return None
     if birthday is not None and lunar:
@@ -425,6 +425,7 @@ def _member(r: _SheetReader, v: Sequence[Any]) -> Member | None:
         email_consent=email_consent,
         language=language,
         notes=notes,
+        source=source,
     )
 
 
@@ -527,7 +528,7 @@ def _opt_out(r: _SheetReader, v: Sequence[Any]) -> OptOut | None:
 # The builders unpack values in the schema's column order; this keeps the two in step.
 _ORDER = {
     "members": "member_id name phone email gender birthday lunar_birthday joined store membership paid_until "
-               "family_of referred_by sms_consent email_consent language notes",
+               "family_of referred_by sms_consent email_consent language notes source",
     "transactions": "date member_id type amount points paid_with gift_card course_card category special_offer store "
                     "staff note",
     "gift_cards": "card_id member_id issued value valid_months friend_name friend_phone friend_registered",

@@ -91,6 +91,8 @@ MEMBERS = Sheet(
         Column("email_consent", "Email consent", "邮件同意", "yesno", aliases=("email ok",), width=10),
         Column("language", "Language", "语言", "choice:language", aliases=("lang",), width=8),
         Column("notes", "Notes", "备注", "text", aliases=("note", "remarks", "说明"), width=24),
+        Column("source", "Source", "来源", "text", aliases=("how joined", "channel joined", "入会渠道", "会员来源"),
+               width=12),
     ),
 )
 
