@@ -73,9 +73,11 @@ def interpret(reply: Reply, words: ReplyWords, members_by_phone: Mapping[str, Se
     member = members[0] if len(members) == 1 else None
     if meaning == "confirm":
         oldest = reply.received_at - timedelta(days=words.confirm_days)
+        # providers give a reply's time to the second: one within the second of the invitation answers it
+        latest = reply.received_at + timedelta(seconds=1)
         for inv in invitations:
             day = event_days.get(inv.event_id)
-            if oldest <= inv.sent_at <= reply.received_at and (day is None or day >= today):
+            if oldest <= inv.sent_at <= latest and (day is None or day >= today):
                 return replace(reply, meaning="confirm", member_id=inv.member_id, event_id=inv.event_id)
         meaning = "other"
     return replace(reply, meaning=meaning, member_id=member)

@@ -218,6 +218,8 @@ def _apply(cands: Sequence[Candidate], members: Mapping[str, Member], messaging:
         if state is not None:
             code = {"sent": "already_sent", "failed": "failed_before", "holdout": "holdout"}.get(state, "in_doubt")
             held.append(Held(c, code, lang=lang))
+            if state == "holdout" and messaging.one_per_day:  # a rerun: the held-out member still gets nothing else
+                slots_used.add(slot_of(c.member_id, c.friend.phone if c.friend else None))
             continue
         slot = slot_of(c.member_id, c.friend.phone if c.friend else None)
         chosen: tuple[ChannelName, str] | None = None
