@@ -251,17 +251,21 @@ def load_config(path: Path) -> Config:
     return parse_config(text, path.parent.resolve(), str(path))
 
 
-def starter_config_text(workbook_name: str, language: str = "zh", store: str | None = None) -> str:
-    """A short config.yaml for a new member file; the example config.yaml documents every setting."""
-    store = store or ("本店" if language == "zh" else "Main")
-    return f"""# loyalsheet settings. The example config.yaml in the loyalsheet folder documents every setting.
-language: {language}            # zh or en: the language of loyalsheet's own text
-workbook: {workbook_name}       # the member file, relative to this file
-stores:
-  - name: {json.dumps(store, ensure_ascii=False)}               # as typed in the Store column
+def starter_config_text(workbook_name: str, language: str = "zh", store: str | None = None, *,
+                        stores: tuple[str, ...] = (), header_style: str = "zh-en") -> str:
+    """A short config.yaml for a new member file; the README's config section documents every setting."""
+    names = stores or (store or ("本店" if language == "zh" else "Main store"),)
+    store_lines = "".join(
+        f"""  - name: {json.dumps(name, ensure_ascii=False)}   # as typed in the Store column
     timezone: Asia/Shanghai
     region: CN                  # phone numbers typed without + are read as numbers of this country
     currency: CNY
-channels:
+""" for name in names)
+    return f"""# loyalsheet settings. Every setting is explained in config.yaml of the loyalsheet project (README).
+language: {language}            # zh or en: the language of loyalsheet's own text
+workbook: {json.dumps(workbook_name, ensure_ascii=False)}   # the member file, relative to this file
+header_style: {header_style}    # headers of new sheets: zh-en (会员编号 over Member ID), en-zh, zh or en
+stores:
+{store_lines}channels:
   outbox: outbox                # messages are written here until SMS or e-mail is set up
 """

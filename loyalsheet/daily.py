@@ -162,8 +162,10 @@ def reason_text(held: Held, lang: str) -> str:
     """Why a message is held, with each channel's reason when several were tried."""
     text = t(f"camp.held.{held.reason}", lang)
     if len(held.tried) > 1 or (held.tried and held.reason != held.tried[0][1]):
-        parts = ", ".join(f"{ch}: {t(f'camp.held.{why}', lang)}" for ch, why in held.tried)
-        text = f"{text} ({parts})"
+        parts = ("，" if lang == "zh" else ", ").join(
+            f"{t(f'channel.{ch}', lang)}{'：' if lang == 'zh' else ': '}{t(f'camp.held.{why}', lang)}"
+            for ch, why in held.tried)
+        text = f"{text}（{parts}）" if lang == "zh" else f"{text} ({parts})"
     return text
 
 

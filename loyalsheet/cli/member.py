@@ -14,6 +14,7 @@ import click
 from rich.table import Table
 
 from ..config import Config
+from ..i18n import one_language
 from ..model import Member, MemberFile, Txn, TxnType
 from ..rules import Evaluation, MemberResult, birthdays_in_month, evaluate, explain
 from ..workbook import parse as P
@@ -84,8 +85,8 @@ def member_card(member: Member, result: MemberResult, mf: MemberFile, ev: Evalua
             "pending": explain(result.tier.pending.reason, lang) if result.tier.pending else None,
         },
         "discount": {"factor": result.discount.factor, "reason": explain(result.discount.why, lang)},
-        "benefits": [b.text for b in result.tier.benefits if not b.hidden],
-        "staff_only_benefits": [b.text for b in result.tier.benefits if b.hidden],
+        "benefits": [one_language(b.text, lang) for b in result.tier.benefits if not b.hidden],
+        "staff_only_benefits": [one_language(b.text, lang) for b in result.tier.benefits if b.hidden],
         "points": {
             "balance": p.balance,
             "reason": explain(p.why, lang),

@@ -54,6 +54,11 @@ def dropdown_words(column: Column, lang: str) -> list[str] | None:
     return None
 
 
+def header_language(header_style: str) -> str:
+    """The language a reader meets first in headers of this style: zh-en and zh are Chinese, en-zh and en English."""
+    return "en" if header_style.startswith("en") else "zh"
+
+
 def _header_cells(ws: Any, sheet: Sheet, style: str) -> list[Any]:
     from openpyxl.cell import WriteOnlyCell
 
@@ -120,6 +125,7 @@ def write_book(
     """
     rows = rows or {}
     lang = "en" if header_style in ("en", "en-zh") and language == "en" else language
+    words = header_language(header_style)  # drop-downs speak the headers' (first) language
     wb = Workbook(write_only=True)
     if code_names:
         wb.code_name = "ThisWorkbook"
@@ -128,7 +134,7 @@ def write_book(
     has_rows = False
     for sheet in SHEETS:
         code_name = f"Sheet{len(wb.worksheets) + 1}" if code_names else None
-        ws = _prepare_sheet(wb, sheet, header_style, lang, code_name)
+        ws = _prepare_sheet(wb, sheet, header_style, words, code_name)
         sheet_rows = rows.get(sheet.key, ())
         total = len(sheet_rows) if isinstance(sheet_rows, Sized) else 0
         for n, row in enumerate(sheet_rows, start=1):

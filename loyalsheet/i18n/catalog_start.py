@@ -1,0 +1,87 @@
+"""The first hour of a new shop: init with a preset, the demo's next steps, plain-words config errors."""
+
+MESSAGES = {
+    # --- campaign and channel names as a manager reads them in tables ---
+    "campaign.birthday": {"en": "Birthday", "zh": "生日祝福"},
+    "campaign.membership-ending": {"en": "Membership ending", "zh": "会员到期提醒"},
+    "campaign.points-expiring": {"en": "Points expiring", "zh": "积分到期提醒"},
+    "campaign.giftcard-lapsing": {"en": "Gift card lapsing (giver)", "zh": "亲友卡到期（赠送人）"},
+    "campaign.giftcard-friend": {"en": "Gift card lapsing (friend)", "zh": "亲友卡到期（亲友）"},
+    "campaign.course-card": {"en": "Course card sessions left", "zh": "疗程卡余次提醒"},
+    "campaign.followup-3d": {"en": "3-day follow-up", "zh": "3天回访"},
+    "campaign.followup-3w": {"en": "3-week follow-up", "zh": "3周回访"},
+    "campaign.followup-3m": {"en": "3-month follow-up", "zh": "3个月回访"},
+    "campaign.event": {"en": "Event invitation", "zh": "活动邀请"},
+    "campaign.festival": {"en": "Festival greeting", "zh": "节日问候"},
+    "campaign.winback": {"en": "Win-back", "zh": "老客召回"},
+    "campaign.statement": {"en": "Monthly statement", "zh": "月度权益账单"},
+    "channel.sms": {"en": "SMS", "zh": "短信"},
+    "channel.email": {"en": "e-mail", "zh": "邮件"},
+    "why.discount_none": {"en": "{tier}: no discount", "zh": "{tier_zh}：无折扣"},
+    "today.nothing_now": {
+        "en": "No message can go now on {day}; the held ones are below.",
+        "zh": "{day} 现在没有可以发送的消息；暂缓的消息见下表。",
+    },
+    "today.quiet_waiting": {
+        "en": "{count} SMS wait for the end of quiet hours: they may go from {end} (run `{send}` then).",
+        "zh": "有 {count} 条短信因免打扰时段暂缓：{end} 以后可以发送（届时运行 `{send}`）。",
+    },
+    "refresh.first": {
+        "en": "First refresh: each member's standing is recorded now; the next refresh lists who moved.",
+        "zh": "首次刷新：已记下每位会员现在的分组，下次刷新会列出有变化的会员。",
+    },
+    "start.preset": {"en": "Preset: {title}", "zh": "预设：{title}"},
+    "start.events": {"en": "Events sheet: {count} events of the coming year", "zh": "活动表：已列出今后一年的 {count} 场活动"},
+    "start.templates": {
+        "en": "Message wording for this trade: {folder} (edit it there)",
+        "zh": "本行业的消息措辞：{folder}（可在其中修改）",
+    },
+    "start.config_exists": {
+        "en": "{file} already exists: init writes a new config.yaml beside the new member file and never overwrites one",
+        "zh": "{file} 已存在：init 会在新会员档案旁写一个新的 config.yaml，不会覆盖已有的",
+    },
+    "start.config_exists.hint": {
+        "en": "Make the new member file in a new folder, e.g. loyalsheet init myshop/members.xlsx",
+        "zh": "请在一个新文件夹里新建，例如：loyalsheet init myshop/members.xlsx",
+    },
+    "start.init_next": {
+        "en": (
+            "Next:\n"
+            "  1. Open {file} in Excel: add your members on the Members sheet and each sale on Transactions.\n"
+            "  2. Check what you typed:             {check}\n"
+            "  3. Points, tiers and the Call list:  {refresh}\n"
+            "  4. Today's messages (a preview; nothing is sent):  {today}\n"
+            "  5. Send them when the preview is right:            {send}"
+        ),
+        "zh": (
+            "下一步：\n"
+            "  1. 用 Excel 打开 {file}：在“会员”表登记会员，在“消费记录”表记下每笔消费。\n"
+            "  2. 检查录入是否有误：        {check}\n"
+            "  3. 更新积分、等级和回访名单：{refresh}\n"
+            "  4. 预览今天要发的消息（不会发送）：{today}\n"
+            "  5. 预览无误后再发送：              {send}"
+        ),
+    },
+    "start.demo_next": {
+        "en": (
+            "Next:\n"
+            "  1. Points, tiers and the Call list, written into the workbook:  {refresh}\n"
+            "  2. Open {file} in Excel: the Call list sheet (回访名单) says whom to phone this week and why.\n"
+            "  3. Today's messages, a preview:  {today}\n"
+            "     Write them into the outbox folder (no SMS leaves; the demo has no account):  {send}\n"
+            "  4. Next month's birthdays and gift budgets:  {birthdays}\n"
+            "  5. Your own shop, in a new folder:  {init} myshop/members.xlsx --preset dental\n"
+            "     (--preset: dental, beauty (salon / cosmetics), tcm (TCM / wellness) or retail)"
+        ),
+        "zh": (
+            "下一步：\n"
+            "  1. 计算积分、等级和回访名单，写入会员档案：{refresh}\n"
+            "  2. 用 Excel 打开 {file}：“回访名单 Call list”表列出本周该给谁打电话、为什么。\n"
+            "  3. 预览今天要发的消息：{today}\n"
+            "     把消息写进 outbox 文件夹（演示店没有短信账号，不会真的发出）：{send}\n"
+            "  4. 下个月的生日名单和礼品预算：{birthdays}\n"
+            "  5. 建立自己店的会员档案（新文件夹）：{init} myshop/members.xlsx --preset dental\n"
+            "     （--preset 可选：dental 口腔诊所，beauty 美容院/化妆品店，tcm 中医馆/养生馆，retail 零售门店）"
+        ),
+    },
+}
