@@ -51,7 +51,7 @@ def init(path: Path, preset: str | None, stores: tuple[str, ...], lang: str | No
         raise LoyalsheetError("init.bad_suffix", file=str(path))
     if path.exists():
         raise LoyalsheetError("init.exists", file=str(path))
-    if not path.parent.exists():
+    if path.parent.exists() and not path.parent.is_dir():
         raise LoyalsheetError("init.no_folder", folder=str(path.parent))
     config_file = path.parent / "config.yaml"
     if config_file.exists():
@@ -60,6 +60,7 @@ def init(path: Path, preset: str | None, stores: tuple[str, ...], lang: str | No
         ("本店",) if lang == "zh" else ("Main store",))
     chosen = load_preset(preset) if preset else None
     rows = {"events": event_rows(chosen, date.today(), lang)} if chosen and chosen.events else None
+    path.parent.mkdir(parents=True, exist_ok=True)  # a new shop's own folder
     template = MACRO_TEMPLATE_PATH if macros else TEMPLATE_PATH
     if rows is None and style == "zh-en" and lang == "zh" and template.exists():
         shutil.copyfile(template, path)

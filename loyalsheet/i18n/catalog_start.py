@@ -56,10 +56,10 @@ MESSAGES = {
         "zh": (
             "下一步：\n"
             "  1. 用 Excel 打开 {file}：在“会员”表登记会员，在“消费记录”表记下每笔消费。\n"
-            "  2. 检查录入是否有误：        {check}\n"
-            "  3. 更新积分、等级和回访名单：{refresh}\n"
-            "  4. 预览今天要发的消息（不会发送）：{today}\n"
-            "  5. 预览无误后再发送：              {send}"
+            "  2. 检查录入是否有误：  {check}\n"
+            "  3. 更新积分、等级和回访名单：  {refresh}\n"
+            "  4. 预览今天要发的消息（不会发送）：  {today}\n"
+            "  5. 预览无误后再发送：  {send}"
         ),
     },
     "start.demo_next": {
@@ -75,12 +75,12 @@ MESSAGES = {
         ),
         "zh": (
             "下一步：\n"
-            "  1. 计算积分、等级和回访名单，写入会员档案：{refresh}\n"
+            "  1. 计算积分、等级和回访名单，写入会员档案：  {refresh}\n"
             "  2. 用 Excel 打开 {file}：“回访名单 Call list”表列出本周该给谁打电话、为什么。\n"
-            "  3. 预览今天要发的消息：{today}\n"
-            "     把消息写进 outbox 文件夹（演示店没有短信账号，不会真的发出）：{send}\n"
-            "  4. 下个月的生日名单和礼品预算：{birthdays}\n"
-            "  5. 建立自己店的会员档案（新文件夹）：{init} myshop/members.xlsx --preset dental\n"
+            "  3. 预览今天要发的消息：  {today}\n"
+            "     把消息写进 outbox 文件夹（演示店没有短信账号，不会真的发出）：  {send}\n"
+            "  4. 下个月的生日名单和礼品预算：  {birthdays}\n"
+            "  5. 建立自己店的会员档案（新文件夹）：  {init} myshop/members.xlsx --preset dental\n"
             "     （--preset 可选：dental 口腔诊所，beauty 美容院/化妆品店，tcm 中医馆/养生馆，retail 零售门店）"
         ),
     },
