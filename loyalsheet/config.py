@@ -15,6 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from .campaigns.settings import CampaignSettings, MessagingSettings, QuietHours
+from .config_errors import plain_config_error
 from .errors import ConfigError
 from .rules.settings import RulesSettings
 from .scheduler_settings import ScheduleSettings
@@ -221,14 +222,11 @@ def parse_config(text: str, base_dir: Path, filename: str = "config.yaml") -> Co
     try:
         return Config.model_validate({**_plain(doc), "base_dir": base_dir})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(p for p in err["loc"] if p not in ("function-after",))
-        key = ".".join(str(p) for p in loc) or "(top)"
-        line = _line_of(doc, loc)
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown setting (check the spelling against the example config.yaml)"
-        raise ConfigError("config_invalid", file=filename, line=line or "?", key=key, detail=msg) from None
+        loc = tuple(p for p in exc.errors()[0]["loc"] if p not in ("function-after",))
+        error = plain_config_error(exc, Config, _line_of(doc, loc), filename)
+        if doc.get("language") in ("zh", "en"):  # said in the language the file asks for, though it is wrong
+            error.params["config_language"] = doc["language"]
+        raise error from None
 
 
 def _plain(node: Any) -> Any:

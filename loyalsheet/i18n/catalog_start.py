@@ -1,6 +1,98 @@
 """The first hour of a new shop: init with a preset, the demo's next steps, plain-words config errors."""
 
 MESSAGES = {
+    # --- config.yaml errors in plain words (config_errors.py); config_invalid itself is in catalog_problems ---
+    "config_invalid.int": {
+        "en": "{file} line {line}, {shown}: \"{value}\" is not a whole number",
+        "zh": "{file} 第 {line} 行，{shown}：“{value}”不是整数",
+    },
+    "config_invalid.int.hint": {
+        "en": "Type digits only after \"{name}:\", e.g. {name}: 3",
+        "zh": "请在“{name}:”后面只写数字，例如 {name}: 3",
+    },
+    "config_invalid.number": {
+        "en": "{file} line {line}, {shown}: \"{value}\" is not a number",
+        "zh": "{file} 第 {line} 行，{shown}：“{value}”不是数字",
+    },
+    "config_invalid.number.hint": {
+        "en": "Type a number after \"{name}:\", e.g. {name}: 0.88 (no currency sign, no %)",
+        "zh": "请在“{name}:”后面写数字，例如 {name}: 0.88（不要写货币符号或 %）",
+    },
+    "config_invalid.bool": {
+        "en": "{file} line {line}, {shown}: \"{value}\" is neither true nor false",
+        "zh": "{file} 第 {line} 行，{shown}：“{value}”应为 true（是）或 false（否）",
+    },
+    "config_invalid.bool.hint": {"en": "Type {name}: true or {name}: false", "zh": "请写 {name}: true 或 {name}: false"},
+    "config_invalid.choice": {
+        "en": "{file} line {line}, {shown}: \"{value}\" is not one of the choices",
+        "zh": "{file} 第 {line} 行，{shown}：“{value}”不是可选的值",
+    },
+    "config_invalid.choice.hint": {"en": "Type one of: {expected}", "zh": "只能写其中之一：{expected}"},
+    "config_invalid.min": {
+        "en": "{file} line {line}, {shown}: {value} is too small",
+        "zh": "{file} 第 {line} 行，{shown}：{value} 太小了",
+    },
+    "config_invalid.min.hint": {"en": "Type {limit} or more.", "zh": "请写 {limit} 或更大的数。"},
+    "config_invalid.max": {
+        "en": "{file} line {line}, {shown}: {value} is too large",
+        "zh": "{file} 第 {line} 行，{shown}：{value} 太大了",
+    },
+    "config_invalid.max.hint": {"en": "Type {limit} or less.", "zh": "请写 {limit} 或更小的数。"},
+    "config_invalid.missing": {
+        "en": "{file} line {line}, {shown}: this setting is needed and is missing or blank",
+        "zh": "{file} 第 {line} 行，{shown}：缺少这项必填设置（或它是空的）",
+    },
+    "config_invalid.missing.hint": {
+        "en": "Add \"{name}: ...\" there; the example config.yaml shows one.",
+        "zh": "请在那里加上“{name}: ...”；示例 config.yaml 里有写法。",
+    },
+    "config_invalid.text": {
+        "en": "{file} line {line}, {shown}: should be a text",
+        "zh": "{file} 第 {line} 行，{shown}：这里应写一段文字",
+    },
+    "config_invalid.text.hint": {
+        "en": "Put the text in quotes, e.g. {name}: \"10:00-21:00\"",
+        "zh": "请把文字写在引号里，例如 {name}: \"10:00-21:00\"",
+    },
+    "config_invalid.mapping": {
+        "en": "{file} line {line}, {shown}: should be a group of settings, each on its own indented line",
+        "zh": "{file} 第 {line} 行，{shown}：这里应是一组设置，每项单独一行并缩进",
+    },
+    "config_invalid.mapping.hint": {
+        "en": "Write \"{name}:\" alone on its line, and its settings below it, indented by two spaces.",
+        "zh": "请让“{name}:”单独占一行，它的各项设置写在下面，每行前面空两个空格。",
+    },
+    "config_invalid.list": {
+        "en": "{file} line {line}, {shown}: should be a list",
+        "zh": "{file} 第 {line} 行，{shown}：这里应是一个列表",
+    },
+    "config_invalid.list.hint": {
+        "en": "Write it in brackets, e.g. {name}: [sms, email]",
+        "zh": "请写在方括号里，例如 {name}: [sms, email]",
+    },
+    "config_invalid.unknown": {
+        "en": "{file} line {line}, {shown}: loyalsheet has no such setting",
+        "zh": "{file} 第 {line} 行，{shown}：没有这项设置",
+    },
+    "config_invalid.unknown.hint": {
+        "en": "Check the spelling and the indentation against the example config.yaml.",
+        "zh": "请对照示例 config.yaml 检查拼写和缩进。",
+    },
+    "config_invalid.unknown_close": {
+        "en": "{file} line {line}, {shown}: loyalsheet has no such setting; did you mean {close}?",
+        "zh": "{file} 第 {line} 行，{shown}：没有这项设置，是不是想写 {close}？",
+    },
+    "config_invalid.unknown_close.hint": {"en": "Type {close}: instead of {name}:", "zh": "请把 {name}: 改为 {close}:"},
+    "config_invalid.secret": {
+        "en": "{file} line {line}, {shown}: a password or token is never typed into config.yaml",
+        "zh": "{file} 第 {line} 行，{shown}：密码和令牌不能直接写在 config.yaml 里",
+    },
+    "config_invalid.secret.hint": {
+        "en": "Write {name}_env: and the name of an environment variable instead (e.g. {name}_env: "
+              "TWILIO_AUTH_TOKEN), then set that variable on this computer to the secret.",
+        "zh": "请改为 {name}_env: 加一个环境变量名（例如 {name}_env: TWILIO_AUTH_TOKEN），"
+              "再在这台电脑上把该环境变量设为密码或令牌。",
+    },
     # --- campaign and channel names as a manager reads them in tables ---
     "campaign.birthday": {"en": "Birthday", "zh": "生日祝福"},
     "campaign.membership-ending": {"en": "Membership ending", "zh": "会员到期提醒"},
