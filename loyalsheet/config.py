@@ -249,19 +249,27 @@ def load_config(path: Path) -> Config:
     return parse_config(text, path.parent.resolve(), str(path))
 
 
+def _yaml_text(text: str) -> str:
+    """``text`` as a YAML value: bare when plain (members.xlsx, 微笑口腔), else quoted as JSON (also YAML)."""
+    words = ("yes", "no", "true", "false", "on", "off", "null", "y", "n")
+    plain = (bool(text) and all(c.isalnum() or c in "._-" for c in text) and text[0] not in "-."
+             and not text.replace(".", "").isdigit() and text.lower() not in words)
+    return text if plain else json.dumps(text, ensure_ascii=False)
+
+
 def starter_config_text(workbook_name: str, language: str = "zh", store: str | None = None, *,
                         stores: tuple[str, ...] = (), header_style: str = "zh-en") -> str:
     """A short config.yaml for a new member file; the README's config section documents every setting."""
     names = stores or (store or ("本店" if language == "zh" else "Main store"),)
     store_lines = "".join(
-        f"""  - name: {json.dumps(name, ensure_ascii=False)}   # as typed in the Store column
+        f"""  - name: {_yaml_text(name)}   # as typed in the Store column
     timezone: Asia/Shanghai
     region: CN                  # phone numbers typed without + are read as numbers of this country
     currency: CNY
 """ for name in names)
     return f"""# loyalsheet settings. Every setting is explained in config.yaml of the loyalsheet project (README).
 language: {language}            # zh or en: the language of loyalsheet's own text
-workbook: {json.dumps(workbook_name, ensure_ascii=False)}   # the member file, relative to this file
+workbook: {_yaml_text(workbook_name)}   # the member file, relative to this file
 header_style: {header_style}    # headers of new sheets: zh-en (会员编号 over Member ID), en-zh, zh or en
 stores:
 {store_lines}channels:

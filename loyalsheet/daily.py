@@ -19,7 +19,7 @@ from .campaigns.settings import QuietHours
 from .collector import paused
 from .compose import Composed, compose
 from .config import Config
-from .i18n import t
+from .i18n import label, t
 from .ledger import Entry, Ledger, OutgoingMessage, State
 from .model import Member, MemberFile
 from .render import TEMPLATES_DIR, RenderError, Templates
@@ -246,8 +246,8 @@ def today_sheet(run: DayRun, title: str, lang: str, style: str, previous: Sequen
         cand, msg = c.candidate, c.message
         was = before.get(msg.key)
         ok = was is not None and was[0] == run.today and was[1]
-        rows.append([run.today, msg.key, msg.member_id, names.get(msg.member_id, ""), cand.campaign, msg.channel,
-                     mask(msg.to), cand.reason.render(lang), c.preview, yes if ok else no])
+        rows.append([run.today, msg.key, msg.member_id, names.get(msg.member_id, ""), label("campaign", cand.campaign, lang),
+                     label("channel", msg.channel, lang), mask(msg.to), cand.reason.render(lang), c.preview, yes if ok else no])
     return OwnedSheet(title=title, header=[header_text(zh, en, style) for zh, en in TODAY_COLUMNS], rows=rows,
                       widths=[11, 34, 11, 10, 16, 7, 16, 36, 80, 8])
 
@@ -264,7 +264,8 @@ def message_log_sheet(entries: Sequence[Entry], title: str, lang: str, style: st
         when = e.finished_at if e.state is State.SENT else (e.attempt_at or e.sending_at)
         local = when.astimezone(zone).replace(tzinfo=None, microsecond=0) if when is not None else None
         error = f"{e.error_code}: {e.error_text}" if e.error_code else None
-        rows.append([e.planned_for, e.key, e.member_id, e.campaign, e.channel, mask(e.to), state_text(e, lang), local,
+        rows.append([e.planned_for, e.key, e.member_id, label("campaign", e.campaign, lang), label("channel", e.channel, lang),
+                     mask(e.to), state_text(e, lang), local,
                      e.provider_id, error])
     return OwnedSheet(title=title, header=[header_text(zh, en, style) for zh, en in LOG_COLUMNS], rows=rows,
                       widths=[11, 34, 11, 16, 7, 16, 10, 18, 36, 40])

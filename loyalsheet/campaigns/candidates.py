@@ -268,7 +268,8 @@ def _events(d: _Day) -> Iterator[Candidate]:
         everyone = not wanted or bool(wanted & _ALL)
         data = {"event_id": e.event_id, "event_title": e.title, "event_day": e.day,
                 "days_until": (e.day - d.today).days}
-        why = Reason("camp.why.event", {"title": e.title, "day": e.day, "audience": ", ".join(e.audience) or "all"})
+        why = (Reason("camp.why.event_all", {"title": e.title, "day": e.day}) if everyone else
+               Reason("camp.why.event", {"title": e.title, "day": e.day, "audience": ", ".join(e.audience)}))
         for n, (m, r) in enumerate(d.results()):
             if d.sample and not d.few(n, m):
                 continue

@@ -17,7 +17,7 @@ from ..campaigns.settings import parse_hhmm
 from ..config import Config
 from ..daily import DayRun, mask, state_text
 from ..errors import LoyalsheetError
-from ..i18n import has, t
+from ..i18n import label, t
 from ..jobs import ATTENTION, TodayResult, run_today
 from ..ledger import Entry, Ledger, State, ledger_path_for
 from ..sender import SendReport
@@ -43,11 +43,11 @@ def _campaign(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 def campaign_label(app: App, name: str) -> str:
     """A campaign as a manager reads it: 生日祝福, not birthday."""
-    return app.t(f"campaign.{name}") if has(f"campaign.{name}") else name
+    return label("campaign", name, app.lang)
 
 
 def channel_label(app: App, channel: str | None) -> str:
-    return app.t(f"channel.{channel}") if channel and has(f"channel.{channel}") else (channel or "")
+    return label("channel", channel, app.lang)
 
 
 def send_command(app: App) -> str:
@@ -83,8 +83,7 @@ def _print_plan(app: App, run: DayRun, planned: list[dict[str, Any]], held: list
             table.add_column(app.t(key), overflow="fold")
         for row in held[:max_rows]:  # one column of reasons: why it is held, then what it is about
             table.add_row(f"{row['member_id']} {row['name']}", campaign_label(app, row["campaign"]),
-                          channel_label(app, row["channel"]), f"{row['held_because']}（{row['why']}）"
-                          if app.lang == "zh" else f"{row['held_because']} ({row['why']})")
+                          channel_label(app, row["channel"]), f"{row['held_because']}\n{row['why']}")
         console.print(table)
         if len(held) > max_rows:
             console.print(app.t("today.more", more=len(held) - max_rows, total=len(held)))
@@ -99,7 +98,8 @@ def _print_plan(app: App, run: DayRun, planned: list[dict[str, Any]], held: list
     if long_sms:
         worst = max(long_sms, key=lambda c: c.segments or 0)
         err_console().print(app.t("today.sms_long", count=len(long_sms), limit=app.config.messaging.sms_segment_limit,
-                                  key=worst.message.key, segments=worst.segments))
+                                  key=f"{worst.message.member_id} {campaign_label(app, worst.candidate.campaign)}",
+                                  segments=worst.segments))
     for e in run.errors:
         err_console().print(app.t("today.template_error", where=f"{e.path or e.template}:{e.line or '?'}",
                                   detail=e.detail), markup=False)

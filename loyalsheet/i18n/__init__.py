@@ -63,3 +63,10 @@ def one_language(text: str, lang: str) -> str:
         return text
     zh, en = parts if _has_cjk(parts[0]) else parts[::-1]
     return zh if lang == "zh" else en
+
+
+def label(prefix: str, code: str | None, lang: str) -> str:
+    """``code`` (a campaign, a channel) as a manager reads it, from the catalog key ``prefix.code``; else as is."""
+    if not code:
+        return ""
+    return t(f"{prefix}.{code}", lang) if f"{prefix}.{code}" in CATALOG else code

@@ -109,6 +109,15 @@ MESSAGES = {
     "campaign.statement": {"en": "Monthly statement", "zh": "月度权益账单"},
     "channel.sms": {"en": "SMS", "zh": "短信"},
     "channel.email": {"en": "e-mail", "zh": "邮件"},
+    "camp.why.event_all": {"en": "event {title} on {day} (everyone)", "zh": "活动「{title}」{day}（全部会员）"},
+    "why.birthday_budget_floor": {
+        "en": "birthday {day}: gift budget {budget}, the smallest budget ({percent}% of {year} spend {spend} is less)",
+        "zh": "生日 {day}：礼品预算 {budget}，即最低预算（{year} 年消费 {spend} 的 {percent}% 不足此数）",
+    },
+    "why.birthday_budget_ceiling": {
+        "en": "birthday {day}: gift budget {budget}, the largest budget ({percent}% of {year} spend {spend} is more)",
+        "zh": "生日 {day}：礼品预算 {budget}，即最高预算（{year} 年消费 {spend} 的 {percent}% 超过此数）",
+    },
     "why.discount_none": {"en": "{tier}: no discount", "zh": "{tier_zh}：无折扣"},
     "today.nothing_now": {
         "en": "No message can go now on {day}; the held ones are below.",

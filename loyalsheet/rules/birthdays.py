@@ -131,8 +131,12 @@ class BudgetRule:
 
 def budget_reason(b: Birthday, day: date, year: int, spend: Decimal, rate: Decimal, budget: Decimal) -> Reason:
     """Rendered: birthday 2026-09-25 (lunar 8-15): 0.5% of 2025 spend 12,000 = 60."""
+    by_rate = money(cents(spend * rate))  # rounded as BudgetRule rounds
+    key = "why.birthday_budget_lunar" if b.lunar else "why.birthday_budget"
+    if budget != by_rate:  # kept at budget_min or budget_max: say so, not a sum that does not add up
+        key = "why.birthday_budget_floor" if budget > by_rate else "why.birthday_budget_ceiling"
     return Reason(
-        "why.birthday_budget_lunar" if b.lunar else "why.birthday_budget",
+        key,
         {
             "day": day,
             "month": b.month,

@@ -29,7 +29,9 @@ _GENDER = {"zh": ("女", "男"), "en": ("F", "M")}
 _LAST_ROW = 1048576
 
 # The committed template (zh-en headers, zh drop-downs): `scripts/make_templates` rebuilds it with write_book.
-TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "members.xlsx"
+_PACKAGED = Path(__file__).resolve().parents[1] / "workbook_templates"  # inside an installed wheel
+TEMPLATES_FOLDER = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parents[2] / "workbook_templates"
+TEMPLATE_PATH = TEMPLATES_FOLDER / "members.xlsx"
 
 
 def _choice_words(name: str, lang: str) -> list[str]:
