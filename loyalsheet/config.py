@@ -17,6 +17,7 @@ from ruamel.yaml.error import YAMLError
 
 from .calls.settings import CallListSettings
 from .campaigns.settings import CampaignSettings, MessagingSettings, QuietHours
+from .config_errors import plain_config_error
 from .effect.settings import ReportSettings
 from .errors import ConfigError
 from .rules.settings import RulesSettings
@@ -280,14 +281,11 @@ def parse_config(text: str, base_dir: Path, filename: str = "config.yaml") -> Co
     try:
         return Config.model_validate({**_plain(doc), "base_dir": base_dir})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(p for p in err["loc"] if p not in ("function-after",))
-        key = ".".join(str(p) for p in loc) or "(top)"
-        line = _line_of(doc, loc)
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown setting (check the spelling against the example config.yaml)"
-        raise ConfigError("config_invalid", file=filename, line=line or "?", key=key, detail=msg) from None
+        loc = tuple(p for p in exc.errors()[0]["loc"] if p not in ("function-after",))
+        error = plain_config_error(exc, Config, _line_of(doc, loc), filename)
+        if doc.get("language") in ("zh", "en"):  # said in the language the file asks for, though it is wrong
+            error.params["config_language"] = doc["language"]
+        raise error from None
 
 
 def _plain(node: Any) -> Any:
@@ -310,17 +308,29 @@ def load_config(path: Path) -> Config:
     return parse_config(text, path.parent.resolve(), str(path))
 
 
-def starter_config_text(workbook_name: str, language: str = "zh", store: str | None = None) -> str:
-    """A short config.yaml for a new member file; the example config.yaml documents every setting."""
-    store = store or ("本店" if language == "zh" else "Main")
-    return f"""# loyalsheet settings. The example config.yaml in the loyalsheet folder documents every setting.
-language: {language}            # zh or en: the language of loyalsheet's own text
-workbook: {workbook_name}       # the member file, relative to this file
-stores:
-  - name: {json.dumps(store, ensure_ascii=False)}               # as typed in the Store column
+def _yaml_text(text: str) -> str:
+    """``text`` as a YAML value: bare when plain (members.xlsx, 微笑口腔), else quoted as JSON (also YAML)."""
+    words = ("yes", "no", "true", "false", "on", "off", "null", "y", "n")
+    plain = (bool(text) and all(c.isalnum() or c in "._-" for c in text) and text[0] not in "-."
+             and not text.replace(".", "").isdigit() and text.lower() not in words)
+    return text if plain else json.dumps(text, ensure_ascii=False)
+
+
+def starter_config_text(workbook_name: str, language: str = "zh", store: str | None = None, *,
+                        stores: tuple[str, ...] = (), header_style: str = "zh-en") -> str:
+    """A short config.yaml for a new member file; the README's config section documents every setting."""
+    names = stores or (store or ("本店" if language == "zh" else "Main store"),)
+    store_lines = "".join(
+        f"""  - name: {_yaml_text(name)}   # as typed in the Store column
     timezone: Asia/Shanghai
     region: CN                  # phone numbers typed without + are read as numbers of this country
     currency: CNY
-channels:
+""" for name in names)
+    return f"""# loyalsheet settings. Every setting is explained in config.yaml of the loyalsheet project (README).
+language: {language}            # zh or en: the language of loyalsheet's own text
+workbook: {_yaml_text(workbook_name)}   # the member file, relative to this file
+header_style: {header_style}    # headers of new sheets: zh-en (会员编号 over Member ID), en-zh, zh or en
+stores:
+{store_lines}channels:
   outbox: outbox                # messages are written here until SMS or e-mail is set up
 """

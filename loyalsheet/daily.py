@@ -19,7 +19,7 @@ from .campaigns.settings import QuietHours
 from .collector import paused
 from .compose import Composed, compose
 from .config import Config
-from .i18n import t
+from .i18n import label, t
 from .ledger import Entry, Ledger, OutgoingMessage, State
 from .model import Member, MemberFile
 from .render import TEMPLATES_DIR, RenderError, Templates
@@ -177,8 +177,10 @@ def reason_text(held: Held, lang: str) -> str:
     """Why a message is held, with each channel's reason when several were tried."""
     text = t(f"camp.held.{held.reason}", lang)
     if len(held.tried) > 1 or (held.tried and held.reason != held.tried[0][1]):
-        parts = ", ".join(f"{ch}: {t(f'camp.held.{why}', lang)}" for ch, why in held.tried)
-        text = f"{text} ({parts})"
+        parts = ("，" if lang == "zh" else ", ").join(
+            f"{t(f'channel.{ch}', lang)}{'：' if lang == 'zh' else ': '}{t(f'camp.held.{why}', lang)}"
+            for ch, why in held.tried)
+        text = f"{text}（{parts}）" if lang == "zh" else f"{text} ({parts})"
     return text
 
 
@@ -259,8 +261,8 @@ def today_sheet(run: DayRun, title: str, lang: str, style: str, previous: Sequen
         cand, msg = c.candidate, c.message
         was = before.get(msg.key)
         ok = was is not None and was[0] == run.today and was[1]
-        rows.append([run.today, msg.key, msg.member_id, names.get(msg.member_id, ""), cand.campaign, msg.channel,
-                     mask(msg.to), cand.reason.render(lang), c.preview, yes if ok else no])
+        rows.append([run.today, msg.key, msg.member_id, names.get(msg.member_id, ""), label("campaign", cand.campaign, lang),
+                     label("channel", msg.channel, lang), mask(msg.to), cand.reason.render(lang), c.preview, yes if ok else no])
     return OwnedSheet(title=title, header=[header_text(zh, en, style) for zh, en in TODAY_COLUMNS], rows=rows,
                       look=today_look())
 
@@ -277,7 +279,8 @@ def message_log_sheet(entries: Sequence[Entry], title: str, lang: str, style: st
         when = e.finished_at if e.state is State.SENT else (e.attempt_at or e.sending_at)
         local = when.astimezone(zone).replace(tzinfo=None, microsecond=0) if when is not None else None
         error = f"{e.error_code}: {e.error_text}" if e.error_code else None
-        rows.append([e.planned_for, e.key, e.member_id, e.campaign, e.channel, mask(e.to), state_text(e, lang), local,
+        rows.append([e.planned_for, e.key, e.member_id, label("campaign", e.campaign, lang), label("channel", e.channel, lang),
+                     mask(e.to), state_text(e, lang), local,
                      e.provider_id, error])
     return OwnedSheet(title=title, header=[header_text(zh, en, style) for zh, en in LOG_COLUMNS], rows=rows,
                       look=message_log_look())

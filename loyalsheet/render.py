@@ -30,7 +30,10 @@ from smsutil.codecs import GSM_CHARSET, GSM_EXT_CHARSET
 
 from .render_limits import BUDGET, BoundedSandbox, Budget
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "message_templates"
+# In the project folder (and an editable install) the built-in templates are its message_templates/; an
+# installed wheel carries them inside the package (pyproject.toml's package-dir).
+_PACKAGED = Path(__file__).resolve().parent / "message_templates"
+TEMPLATES_DIR = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parents[1] / "message_templates"
 _LOCALES = {"zh": "zh_CN", "en": "en_US"}
 
 

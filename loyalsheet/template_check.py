@@ -44,6 +44,7 @@ class CheckResult:
     renders: int = 0
     members: int = 0
     findings: list[Finding] = field(default_factory=list)
+    texts: dict[str, list[str]] = field(default_factory=dict)  # file -> what each render showed (keep_texts)
 
     @property
     def errors(self) -> list[Finding]:
@@ -61,8 +62,9 @@ def _recipient(c: Candidate, m: Member | None, channel: str) -> str:
 
 
 def check_templates(templates: Templates, config: Config, mf: MemberFile, ev: Evaluation, seg: SegmentResult,
-                    today: date) -> CheckResult:
-    """Render every template of ``templates`` against sample candidates from ``mf`` (a demo book)."""
+                    today: date, *, keep_texts: bool = False) -> CheckResult:
+    """Render every template of ``templates`` against sample candidates from ``mf`` (a demo book);
+    ``keep_texts`` keeps what each render shows (the SMS, or the e-mail's subject and text)."""
     result = CheckResult(members=len(mf.members))
     members: dict[str, Member] = {}
     for m in mf.members:
@@ -110,6 +112,8 @@ def check_templates(templates: Templates, config: Config, mf: MemberFile, ev: Ev
                     result.findings.append(_error(exc, path))
                 continue
             result.renders += 1
+            if keep_texts:
+                result.texts.setdefault(file_name, []).append(composed.preview)
             own = member is not None and (member.language or config.messaging.default_language) == lang
             if composed.segments is not None and (own or not any_own) and composed.segments > worst[0]:
                 worst = (composed.segments, c.member_id)

@@ -148,14 +148,15 @@ def test_init_macros_copies_the_template(tmp_path: Path, cli: Callable[..., Resu
     assert (tmp_path / "members.xlsm").read_bytes() == MACRO_TEMPLATE_PATH.read_bytes()
     assert "workbook: members.xlsm" in (tmp_path / "config.yaml").read_text(encoding="utf-8")
     assert cli("check", cwd=tmp_path).code == 0
-    assert cli("init", "shop.xlsm", "--lang", "zh", cwd=tmp_path).code == 0  # the suffix alone is enough
+    (tmp_path / "shop").mkdir()
+    assert cli("init", "shop/shop.xlsm", "--lang", "zh", cwd=tmp_path).code == 0  # the suffix alone is enough
+    assert (tmp_path / "shop" / "config.yaml").exists()
     refused = cli("init", "--macros", "other.xlsx", "--lang", "en", cwd=tmp_path)
     assert refused.code == 2 and ".xlsm" in refused.err
 
 
-def test_init_macros_follows_config_header_style(tmp_path: Path, cli: Callable[..., Result]) -> None:
-    (tmp_path / "config.yaml").write_text("language: en\nheader_style: en\nworkbook: shop.xlsm\n")
-    assert cli("init", "shop.xlsm", cwd=tmp_path).code == 0
+def test_init_macros_follows_the_headers_option(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    assert cli("init", "shop.xlsm", "--lang", "en", "--headers", "en", cwd=tmp_path).code == 0
     wb = openpyxl.load_workbook(tmp_path / "shop.xlsm", keep_vba=True)
     assert wb.sheetnames[:2] == ["Start", "Members"]
     assert macros_in(tmp_path / "shop.xlsm")[VBA_MODULE] == macros_in(MACRO_TEMPLATE_PATH)[VBA_MODULE]

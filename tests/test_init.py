@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -71,13 +77,70 @@ def test_init_refuses_to_overwrite(tmp_path: Path, cli: Callable[..., Result]) -
     assert cli("init", "members.csv", cwd=tmp_path).code == 2
 
 
-def test_init_follows_config_header_style(tmp_path: Path, cli: Callable[..., Result]) -> None:
-    (tmp_path / "config.yaml").write_text("language: en\nheader_style: en\nworkbook: shop.xlsx\n")
-    assert cli("init", "shop.xlsx", cwd=tmp_path).code == 0
+_COMMAND = re.compile(re.escape(sys.executable) + r" -m loyalsheet (check|refresh|today)\b(.*)$")
+
+
+def _next_commands(out: str) -> list[list[str]]:
+    """The loyalsheet commands of the printed next steps (but --send), split as a shell splits them."""
+    found = (_COMMAND.search(line) for line in out.splitlines())
+    return [shlex.split(m.group(0)) for m in found if m is not None and "--send" not in m.group(0)]
+
+
+def test_init_in_an_empty_folder(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """A Chinese computer, a new folder, a chain of two: everything in Chinese, and the next steps run as typed."""
+    result = cli("init", "myshop/members.xlsx", "--store", "微笑口腔", "--store", "东城分院", cwd=tmp_path,
+                 env={"LANG": "zh_CN.UTF-8"})
+    assert result.code == 0, result.err
+    assert "已新建会员档案" in result.out and "下一步" in result.out
+    shop = tmp_path / "myshop"
+    config = load_config(shop / "config.yaml")
+    assert config.language == "zh"
+    assert [s.name for s in config.stores] == ["微笑口腔", "东城分院"]
+    assert config.workbook_path == shop / "members.xlsx"
+    wb = load_workbook(shop / "members.xlsx")
+    members = wb["会员 Members"]
+    lists = [dv.formula1 for dv in members.data_validations.dataValidation]
+    assert '"消费型,付费型,储值型"' in lists  # Membership, in the headers' language
+    commands = _next_commands(result.out)
+    assert [c[3] for c in commands] == ["check", "refresh", "today"]
+    assert all(c[1:3] == ["-m", "loyalsheet"] and c[-2] == "--config" for c in commands)
+    for command in commands:
+        ran = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True,
+                             env={**os.environ, "LANG": "zh_CN.UTF-8"}, timeout=300)
+        assert ran.returncode == 0, (command, ran.stdout, ran.stderr)
+
+
+def test_init_from_a_folder_that_holds_a_config(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    """The example config.yaml of the current folder neither stops init nor is used: the new config is beside
+    the new book; a book beside an existing config.yaml is refused before anything is written."""
+    example = Path(__file__).resolve().parents[1] / "config.yaml"
+    shutil.copyfile(example, tmp_path / "config.yaml")
+    before = (tmp_path / "config.yaml").read_bytes()
+    result = cli("init", "shop/members.xlsx", "--lang", "en", "--preset", "retail", cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert (tmp_path / "config.yaml").read_bytes() == before
+    config = load_config(tmp_path / "shop" / "config.yaml")
+    assert config.language == "en" and config.header_style == "en-zh"
+    assert [s.name for s in config.stores] == ["Main store"]
+    wb = load_workbook(tmp_path / "shop" / "members.xlsx")
+    assert wb.sheetnames[0] == "Members 会员"
+    txn_types = wb["Transactions 消费记录"].data_validations.dataValidation[0].formula1
+    assert txn_types.startswith('"purchase,top-up')  # English drop-downs under English-first headers
+    check = cli("check", "--config", "shop/config.yaml", cwd=tmp_path)
+    assert check.code == 0, check.err
+    refused = cli("init", "members.xlsx", "--lang", "en", cwd=tmp_path)
+    assert refused.code == 2
+    assert "config.yaml already exists" in refused.err and "new folder" in refused.err
+    assert not (tmp_path / "members.xlsx").exists()
+
+
+def test_init_headers_option(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    assert cli("init", "shop.xlsx", "--lang", "en", "--headers", "en", cwd=tmp_path).code == 0
     wb = load_workbook(tmp_path / "shop.xlsx")
     assert wb.sheetnames[0] == "Members"
     assert wb["Members"]["A1"].value == "Member ID"
     assert wb["Transactions"].data_validations.dataValidation[0].formula1.startswith('"purchase,top-up')
+    assert load_config(tmp_path / "config.yaml").header_style == "en"
 
 
 @pytest.mark.libreoffice

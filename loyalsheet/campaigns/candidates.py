@@ -276,7 +276,8 @@ def _events(d: _Day) -> Iterator[Candidate]:
         everyone = not wanted or bool(wanted & _ALL)
         data = {"event_id": e.event_id, "event_title": e.title, "event_day": e.day,
                 "days_until": (e.day - d.today).days}
-        why = Reason("camp.why.event", {"title": e.title, "day": e.day, "audience": ", ".join(e.audience) or "all"})
+        why = (Reason("camp.why.event_all", {"title": e.title, "day": e.day}) if everyone else
+               Reason("camp.why.event", {"title": e.title, "day": e.day, "audience": ", ".join(e.audience)}))
         invited = set() if everyone or d.sample else {
             m.member_id for m, r in d.results() if wanted & _audience_words(d, m, r)}
         for n, (m, r) in enumerate(d.results()):

@@ -98,6 +98,9 @@ def main(argv: list[str] | None = None) -> Any:
         err_console().print(t("interrupted", lang))
         sys.exit(130)
     except LoyalsheetError as exc:
+        asked = exc.params.get("config_language")
+        if asked in ("zh", "en") and not any(a == "--lang" or a.startswith("--lang=") for a in args):
+            lang = asked
         report_error(exc, lang)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:

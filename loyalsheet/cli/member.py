@@ -20,6 +20,7 @@ from ..calls.outcomes import CallOutcome
 from ..calls.sheet import CALL_LOG, read_call_log, sheet_title
 from ..config import Config
 from ..facts import Facts, MemberFacts
+from ..i18n import one_language
 from ..model import CallNote, Member, MemberFile, Txn, TxnType
 from ..rules import Evaluation, MemberResult, birthdays_in_month, evaluate, explain
 from ..rules.explain import display
@@ -108,8 +109,8 @@ def member_card(member: Member, result: MemberResult, mf: MemberFile, ev: Evalua
             "pending": explain(result.tier.pending.reason, lang) if result.tier.pending else None,
         },
         "discount": {"factor": result.discount.factor, "reason": explain(result.discount.why, lang)},
-        "benefits": [b.text for b in result.tier.benefits if not b.hidden],
-        "staff_only_benefits": [b.text for b in result.tier.benefits if b.hidden],
+        "benefits": [one_language(b.text, lang) for b in result.tier.benefits if not b.hidden],
+        "staff_only_benefits": [one_language(b.text, lang) for b in result.tier.benefits if b.hidden],
         "points": {
             "balance": f.points,
             "reason": explain(p.why, lang),

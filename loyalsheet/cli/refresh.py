@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import zipfile
 from datetime import date
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import click
 from rich.table import Table
 
 from ..jobs import run_refresh
+from ..refresh import STATUS, sheet_title
 from .common import App, common_options, err_console, open_book, out_console, print_json, progress_bar
 
 
@@ -25,6 +28,7 @@ def refresh(app: App, workbook: Path | None, dry_run: bool, max_rows: int, as_js
     the workbook stays byte for byte as it was. Refused while Excel or LibreOffice has the file open.
     """
     config, book = open_book(app, workbook)
+    first = not had_sheet(book.path, sheet_title(STATUS))
     with progress_bar(app) as update:
         result = run_refresh(config, book, app.today(day), app.lang, dry_run=dry_run, store=app.store,
                              progress=update)
@@ -42,7 +46,7 @@ def refresh(app: App, workbook: Path | None, dry_run: bool, max_rows: int, as_js
             table.add_row(mv["member_id"], mv["aspect"], mv["before"], mv["after"], mv["why"])
         console.print(table)
     else:
-        console.print(app.t("refresh.no_moves"))
+        console.print(app.t("refresh.first" if first else "refresh.no_moves"))
     console.print(app.t("refresh.summary", **summary))
     if result.replies is not None and result.replies.new:
         console.print(app.t("replies.read", sheet=config.messaging.replies_sheet, **result.replies.as_json()))
@@ -53,3 +57,13 @@ def refresh(app: App, workbook: Path | None, dry_run: bool, max_rows: int, as_js
     else:
         console.print(app.t("refresh.written", sheets=", ".join(s.title for s in plan.sheets), file=path.name,
                             backup=str(result.backup) if result.backup else "-"))
+
+
+def had_sheet(path: Path, title: str) -> bool:
+    """Whether the book already holds a sheet named ``title`` (read from its workbook part only)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            text = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return True  # unknown: say what a later refresh says
+    return f'name="{escape(title, {chr(34): "&quot;"})}"' in text

@@ -17,11 +17,12 @@ from ..campaigns.settings import parse_hhmm
 from ..config import Config
 from ..daily import DayRun, mask, state_text
 from ..errors import LoyalsheetError
-from ..i18n import t
+from ..i18n import label, t
 from ..jobs import ATTENTION, TodayResult, run_today
 from ..ledger import Entry, Ledger, State, ledger_path_for
 from ..sender import SendReport
 from .common import App, common_options, err_console, load_member_file, open_book, out_console, print_json, progress_bar
+from .start import command_name, config_option
 
 
 def _at(ctx: click.Context, param: click.Parameter, value: str | None) -> time | None:
@@ -40,6 +41,20 @@ def _campaign(ctx: click.Context, param: click.Parameter, value: str | None) -> 
                                names=", ".join(CAMPAIGN_NAMES)))
 
 
+def campaign_label(app: App, name: str) -> str:
+    """A campaign as a manager reads it: 生日祝福, not birthday."""
+    return label("campaign", name, app.lang)
+
+
+def channel_label(app: App, channel: str | None) -> str:
+    return label("channel", channel, app.lang)
+
+
+def send_command(app: App) -> str:
+    """`loyalsheet today --send` as it works when typed here."""
+    return f"{command_name()} today --send{config_option(app.config_path)}"
+
+
 def _short(text: str, width: int = 70) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -54,32 +69,37 @@ def _print_plan(app: App, run: DayRun, planned: list[dict[str, Any]], held: list
                     "today.col.segments", "today.col.reason", "today.col.preview"):
             table.add_column(app.t(key), overflow="fold")
         for row in planned[:max_rows]:
-            table.add_row(f"{row['member_id']} {row['name']}", row["campaign"], row["channel"], row["to"],
+            table.add_row(f"{row['member_id']} {row['name']}", campaign_label(app, row["campaign"]),
+                          channel_label(app, row["channel"]), row["to"],
                           str(row["segments"] or ""), row["reason"], _short(row["preview"]))
         console.print(table)
         if len(planned) > max_rows:
-            console.print(app.t("today.more", more=len(planned) - max_rows))
+            console.print(app.t("today.more", more=len(planned) - max_rows, total=len(planned)))
     else:
-        console.print(app.t("today.nothing", day=day))
+        console.print(app.t("today.nothing_now" if held else "today.nothing", day=day))
     if held:
         table = Table(title=app.t("today.held_title", count=len(held)), title_justify="left")
-        for key in ("today.col.member", "today.col.campaign", "today.col.channel", "today.col.held",
-                    "today.col.reason"):
+        for key in ("today.col.member", "today.col.campaign", "today.col.channel", "today.col.held"):
             table.add_column(app.t(key), overflow="fold")
-        for row in held[:max_rows]:
-            table.add_row(f"{row['member_id']} {row['name']}", row["campaign"], row["channel"] or "",
-                          row["held_because"], row["why"])
+        for row in held[:max_rows]:  # one column of reasons: why it is held, then what it is about
+            table.add_row(f"{row['member_id']} {row['name']}", campaign_label(app, row["campaign"]),
+                          channel_label(app, row["channel"]), f"{row['held_because']}\n{row['why']}")
         console.print(table)
         if len(held) > max_rows:
-            console.print(app.t("today.more", more=len(held) - max_rows))
+            console.print(app.t("today.more", more=len(held) - max_rows, total=len(held)))
         counts = Counter(h.reason for h in run.held)
         console.print(app.t("today.held_counts", counts=", ".join(
             f"{app.t('camp.held.' + code)} {n}" for code, n in counts.most_common())))
+        quiet = counts.get("quiet_hours", 0)
+        if quiet:
+            console.print(app.t("today.quiet_waiting", count=quiet, send=send_command(app),
+                                end=app.config.quiet_hours_of(app.store).end), markup=False)
     long_sms = [c for c in run.messages if c.warning]
     if long_sms:
         worst = max(long_sms, key=lambda c: c.segments or 0)
         err_console().print(app.t("today.sms_long", count=len(long_sms), limit=app.config.messaging.sms_segment_limit,
-                                  key=worst.message.key, segments=worst.segments))
+                                  key=f"{worst.message.member_id} {campaign_label(app, worst.candidate.campaign)}",
+                                  segments=worst.segments))
     for e in run.errors:
         err_console().print(app.t("today.template_error", where=f"{e.path or e.template}:{e.line or '?'}",
                                   detail=e.detail), markup=False)
@@ -128,7 +148,8 @@ def today(app: App, do_send: bool, limit: int | None, campaign: str | None, at: 
                 key = "today.approval_written" if config.messaging.approval == "required" else "today.plan_written"
                 out_console().print(app.t(key, sheet=result.plan_sheet, file=book.path.name))
             elif result.run.messages:
-                out_console().print(app.t("today.dry_run", count=len(result.run.messages)))
+                out_console().print(app.t("today.dry_run", count=len(result.run.messages), send=send_command(app)),
+                                    markup=False)
         elif config.messaging.approval == "required" and not result.run.messages:
             out_console().print(app.t("today.approval_none", day=result.day.isoformat(),
                                       sheet=config.messaging.today_sheet))
@@ -230,7 +251,7 @@ def log(app: App, since: date | None, workbook: Path | None, max_rows: int, reso
                       r["provider_id"] or "", r["error"] or "")
     console.print(table)
     if len(rows) > max_rows:
-        console.print(app.t("today.more", more=len(rows) - max_rows))
+        console.print(app.t("today.more", more=len(rows) - max_rows, total=len(rows)))
 
 
 def _resolve(app: App, ledger_file: Path, key: str, outcome: str) -> None:

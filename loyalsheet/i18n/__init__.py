@@ -49,3 +49,24 @@ def fill(key: str, lang: str, params: Mapping[str, Any]) -> str:
         return text.format_map(params)
     except (KeyError, IndexError, ValueError):
         return text
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def one_language(text: str, lang: str) -> str:
+    """``"生日礼 / Birthday gift"`` in ``lang`` only (a text from config written in both, split at " / ");
+    any other text as it is."""
+    parts = [p.strip() for p in text.split(" / ")]
+    if len(parts) != 2 or _has_cjk(parts[0]) == _has_cjk(parts[1]):
+        return text
+    zh, en = parts if _has_cjk(parts[0]) else parts[::-1]
+    return zh if lang == "zh" else en
+
+
+def label(prefix: str, code: str | None, lang: str) -> str:
+    """``code`` (a campaign, a channel) as a manager reads it, from the catalog key ``prefix.code``; else as is."""
+    if not code:
+        return ""
+    return t(f"{prefix}.{code}", lang) if f"{prefix}.{code}" in CATALOG else code

@@ -63,12 +63,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "{day} 待发送的消息（{count} 条）",
     },
     "today.held_title": {"en": "Held back ({count})", "zh": "暂缓发送（{count} 条）"},
-    "today.more": {"en": "… and {more} more (--json shows all)", "zh": "……还有 {more} 条（--json 显示全部）"},
+    "today.more": {"en": "… and {more} more (add --max {total} to see them all)",
+                   "zh": "……还有 {more} 条（加上 --max {total} 可全部显示）"},
     "today.nothing": {"en": "No messages due on {day}.", "zh": "{day} 没有需要发送的消息。"},
     "today.held_counts": {"en": "Held: {counts}", "zh": "暂缓：{counts}"},
     "today.dry_run": {
-        "en": "Dry run: nothing was sent. Run `loyalsheet today --send` to send these {count} messages.",
-        "zh": "试运行：没有发送任何消息。运行 `loyalsheet today --send` 发送这 {count} 条消息。",
+        "en": "Dry run: nothing was sent. Run `{send}` to send these {count} messages.",
+        "zh": "试运行：没有发送任何消息。运行 `{send}` 发送这 {count} 条消息。",
     },
     "today.approval_written": {
         "en": "Written to the sheet \"{sheet}\" of {file}: mark Approve = yes on the rows to send, save, then run "

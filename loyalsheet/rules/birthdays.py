@@ -132,7 +132,8 @@ class BudgetRule:
 def budget_reason(b: Birthday, day: date, year: int, spend: Decimal, rate: Decimal, budget: Decimal,
                   holder: str | None = None, household: tuple[str, ...] = ()) -> Reason:
     """Rendered: birthday 2026-09-25 (lunar 8-15): 0.5% of 2025 spend 12,000 = 60. A family card's
-    household: the holder's budget counts everyone's spend; a family member's is the holder's."""
+    household: the holder's budget counts everyone's spend; a family member's is the holder's. A budget
+    kept at budget_min or budget_max says so, not a sum that does not add up."""
     params = {
         "day": day,
         "month": b.month,
@@ -142,8 +143,12 @@ def budget_reason(b: Birthday, day: date, year: int, spend: Decimal, rate: Decim
         "percent": (rate * 100).normalize(),
         "budget": budget,
     }
+    by_rate = money(cents(spend * rate))  # rounded as BudgetRule rounds
+    key = "why.birthday_budget_lunar" if b.lunar else "why.birthday_budget"
+    if budget != by_rate:
+        key = "why.birthday_budget_floor" if budget > by_rate else "why.birthday_budget_ceiling"
     if holder is None and not household:
-        return Reason("why.birthday_budget_lunar" if b.lunar else "why.birthday_budget", params)
+        return Reason(key, params)
     when = Reason("why.birthday_day_lunar" if b.lunar else "why.birthday_day", params)
     if holder is not None:
         return Reason("why.birthday_family", {"when": when, "holder": holder})

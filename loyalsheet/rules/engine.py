@@ -87,6 +87,8 @@ class Discount:
             "percent_off": ((1 - self.factor) * 100).normalize(),
             "holder": self.from_member,
         }
+        if self.factor >= 1:
+            return Reason("why.discount_none", params)
         return Reason("why.discount_own" if self.from_member is None else "why.discount_family", params)
 
 

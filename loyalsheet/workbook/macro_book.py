@@ -31,11 +31,11 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from ..i18n import t
 from . import ooxml
-from .template import write_book
+from .template import TEMPLATES_FOLDER, write_book
 from .vba import VbaModule, build_vba_project
 
 VBA_DIR = Path(__file__).resolve().parents[1] / "vba"
-MACRO_TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "members.xlsm"
+MACRO_TEMPLATE_PATH = TEMPLATES_FOLDER / "members.xlsm"  # the project folder's, or the installed package's
 VBA_MODULE = "loyalsheet"  # the module of loyalsheet.bas
 SEND_PROMPT_NAME = "LoyalsheetSendPrompt"
 STATUS_NAME = "LoyalsheetStatus"

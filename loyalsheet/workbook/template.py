@@ -31,7 +31,9 @@ _LAST_ROW = 1048576
 _FORMAT_WIDTHS = {"date": 12, "birthday": 12, "datetime": 17.5, "money": 12}
 
 # The committed template (zh-en headers, zh drop-downs): `scripts/make_templates` rebuilds it with write_book.
-TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "members.xlsx"
+_PACKAGED = Path(__file__).resolve().parents[1] / "workbook_templates"  # inside an installed wheel
+TEMPLATES_FOLDER = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parents[2] / "workbook_templates"
+TEMPLATE_PATH = TEMPLATES_FOLDER / "members.xlsx"
 
 
 def _choice_words(name: str, lang: str) -> list[str]:
@@ -54,6 +56,11 @@ def dropdown_words(column: Column, lang: str) -> list[str] | None:
     if column.kind.startswith("choice:"):
         return _choice_words(column.kind.split(":", 1)[1], lang)
     return None
+
+
+def header_language(header_style: str) -> str:
+    """The language a reader meets first in headers of this style: zh-en and zh are Chinese, en-zh and en English."""
+    return "en" if header_style.startswith("en") else "zh"
 
 
 def _header_cells(ws: Any, sheet: Sheet, style: str) -> list[Any]:
@@ -137,6 +144,7 @@ def write_book(
     """
     rows = rows or {}
     lang = "en" if header_style in ("en", "en-zh") and language == "en" else language
+    words = header_language(header_style)  # drop-downs speak the headers' (first) language
     wb = Workbook(write_only=True)
     if code_names:
         wb.code_name = "ThisWorkbook"
@@ -145,7 +153,7 @@ def write_book(
     has_rows = False
     for sheet in SHEETS:
         code_name = f"Sheet{len(wb.worksheets) + 1}" if code_names else None
-        ws = _prepare_sheet(wb, sheet, header_style, lang, code_name)
+        ws = _prepare_sheet(wb, sheet, header_style, words, code_name)
         sheet_rows = rows.get(sheet.key, ())
         total = len(sheet_rows) if isinstance(sheet_rows, Sized) else 0
         n = 0
