@@ -32,6 +32,7 @@ def test_wheel_installs_and_runs_in_a_fresh_environment(tmp_path: Path) -> None:
     (wheel,) = (tmp_path / "dist").glob("loyalsheet-*-py3-none-any.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "loyalsheet/message_templates/birthday.sms.zh.j2" in names
+    assert "loyalsheet/message_templates/calls/churn.zh.j2" in names  # the Call list's words
     assert "loyalsheet/presets/dental.yaml" in names and "loyalsheet/presets/templates/dental/followup-3d.sms.zh.j2" in names
     assert "loyalsheet/workbook_templates/members.xlsx" in names
     venv = tmp_path / "venv"
