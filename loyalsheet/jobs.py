@@ -107,7 +107,7 @@ def _store_rows(config: Config, mf: MemberFile, store: str) -> set[tuple[str, in
     rows = {("members", m.row) for m in mf.members if m.member_id in ids}
     rows |= {("transactions", x.row) for x in mf.txns
              if config.home_store(x.store or home.get(x.member_id)) == store}
-    for key in ("gift_cards", "course_cards", "call_notes", "opt_outs"):
+    for key in ("gift_cards", "course_cards", "call_notes", "opt_outs", "vouchers", "attendance"):
         rows |= {(key, r.row) for r in getattr(mf, key) if getattr(r, "member_id", None) in ids}
     rows |= {("events", e.row) for e in mf.events}
     return rows

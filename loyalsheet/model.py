@@ -77,6 +77,8 @@ class Member:
     email_consent: bool | None = None
     language: str | None = None
     notes: str | None = None
+    source: str | None = None  # how they joined: referral, event, walk-in, online, a promoter's name
+    partner: str | None = None  # the partner of a co-branded card (联名卡)
 
 
 class Txn(NamedTuple):
@@ -101,6 +103,7 @@ class Txn(NamedTuple):
     staff: str | None = None
     note: str | None = None
     at: datetime | None = None  # when a time of day was typed too
+    voucher: str | None = None  # the voucher used on this row
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,42 @@ class Event:
     invite_days: int | None = None
     audience: tuple[str, ...] = ("all",)
     template: str | None = None
+
+
+class VoucherKind(enum.StrEnum):
+    CASH = "cash"  # an amount off
+    PERCENT = "percent"  # a percentage off
+    GIFT = "gift"  # a gift, named
+
+
+@dataclass(frozen=True, slots=True)
+class Voucher:
+    """A voucher held by a member: on the manager's Vouchers sheet, or issued by the tool (``sheet``
+    then names its owned sheet). ``value`` is the money off (cash) or the percentage off (percent: 12 is
+    12% off, 88折); ``gift`` the gift's name."""
+
+    row: int
+    voucher_id: str
+    member_id: str
+    kind: VoucherKind
+    issued: date
+    value: Decimal | None = None
+    gift: str | None = None
+    valid_until: date | None = None
+    source: str | None = None
+    note: str | None = None
+    sheet: str = "vouchers"
+
+
+@dataclass(frozen=True, slots=True)
+class Attendance:
+    """One row of the Event attendance sheet: who came to an event (None: not said)."""
+
+    row: int
+    event_id: str
+    member_id: str
+    came: bool | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +257,8 @@ class MemberFile:
     events: tuple[Event, ...] = ()
     call_notes: tuple[CallNote, ...] = ()
     opt_outs: tuple[OptOut, ...] = ()
+    vouchers: tuple[Voucher, ...] = ()
+    attendance: tuple[Attendance, ...] = ()
     layouts: Mapping[str, SheetLayout] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()  # problems found while reading cells
     parts: tuple[BookPart, ...] = ()

@@ -29,11 +29,13 @@ from itertools import compress, islice, repeat
 from operator import and_, attrgetter, eq, is_, is_not, le, or_
 from typing import Any, ParamSpec, TypeVar
 
+from .benefits_view import STATUS_BENEFIT_COLUMNS, StatusCells, member_benefits, partner_rows
 from .collector import paused
 from .config import Config
 from .i18n import t
 from .model import CallNote, Member, MemberFile, Txn, TxnType
 from .rules import Evaluation, explain
+from .rules.benefits import Benefits
 from .rules.explain import ReasonTexts
 from .segments import Aspect, Move, Quadrant, RfmGroup, SegmentResult, Stage, Standing, label, moves
 from .workbook.chain import store_sheet_title
@@ -55,7 +57,7 @@ STATUS_COLUMNS = (
     ("储值余额", "Stored value"), ("四象限", "Quadrant"), ("RFM", "RFM"), ("RFM 分组", "RFM group"),
     ("生命周期", "Lifecycle"), ("生命周期原因", "Lifecycle reason"), ("最近到店", "Last visit"),
     ("到店次数(12个月)", "Visits (window)"), ("消费(12个月)", "Spend (window)"), ("沉睡贵宾", "Gone quiet"),
-    ("大客户", "Whale"), ("下月生日", "Birthday next month"),
+    ("大客户", "Whale"), ("下月生日", "Birthday next month"), *STATUS_BENEFIT_COLUMNS,
 )
 CALL_COLUMNS = (
     ("会员编号", "Member ID"), ("姓名", "Name"), ("手机", "Phone"), ("等级", "Tier"), ("原因", "Why"),
@@ -257,7 +259,8 @@ class _Labels(dict[Any, str]):
         return text
 
 
-def _status_rows(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str) -> list[list[CellValue]]:
+def _status_rows(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str,
+                 benefits: Benefits | None = None) -> list[list[CellValue]]:
     rows: list[list[CellValue]] = []
     next_month = _next_month(seg.today)
     # members who share a tier result (everyone who never left the first tier) share its reason: render it
@@ -268,6 +271,8 @@ def _status_rows(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str) 
     yes = t("seg.yes", lang)
     zh = lang == "zh"
     results, segments = ev.members, seg.by_id
+    benefit_cells = StatusCells(benefits, lang) if benefits is not None else None
+    no_benefits: list[CellValue] = [None, None]
     for m in mf.members:
         member_id = m.member_id
         r = results.get(member_id)
@@ -289,6 +294,7 @@ def _status_rows(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str) 
             stages[ms.stage], stage_reason(ms.stage_reason), a.last_visit, a.visits, a.spend,
             yes if ms.gone_quiet else "", yes if ms.whale else "",
             birthday if birthday is not None and (birthday.year, birthday.month) == next_month else None,
+            *(benefit_cells(member_id, p.balance) if benefit_cells is not None else no_benefits),
         ])
     return rows
 
@@ -342,6 +348,8 @@ def _reason_text(kind: str, what: Any, lang: str) -> str:
         return t("calls.points", lang, points=f"{what.expiring_soon:,}", until=what.expiring_soon_until.isoformat())
     if kind == "birthday":
         return t("calls.birthday", lang, day=what.next.isoformat(), budget=f"{what.budget:,}")
+    if kind == "friends_card":
+        return explain(what, lang)
     if kind == "gift_card":
         return t("calls.gift_card", lang, card=what.card_id, balance=f"{what.balance:,}",
                  day=what.expires.isoformat() if what.expires else "")
@@ -403,6 +411,7 @@ def ahead(mf: MemberFile, today: date) -> Ahead:
 def _call_rows(
     mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Config, lang: str,
     notes: Sequence[CallNote | CallOutcome], store: str | None = None, early: Ahead | None = None,
+    benefits: Benefits | None = None,
 ) -> list[list[CellValue]]:
     """Who to phone and why. Every member with a reason is a candidate; the reasons are written (the
     costly part) only for the ``max_rows`` most valuable candidates, who make the list."""
@@ -454,6 +463,9 @@ def _call_rows(
             add(mid, 5, "birthday", b)
     for rem in ev.gift_card_reminders:
         add(rem.card.giver, 3, "gift_card", rem.card)
+    if benefits is not None:
+        for mid, why in benefits.friends_cards_due(results).items():
+            add(mid, 7, "friends_card", why)
     upcoming = [e for e in mf.events if today <= e.day <= today + timedelta(days=cl.event_days)]
     if upcoming:
         # (what _audience_ok decides, with each event's words and each text normalised once)
@@ -607,6 +619,7 @@ def _dashboard(
         for name, members, spent in by_store:
             rows.append([name, members, spent])
         rows.append([None, None, None])
+    rows.extend(partner_rows(mf.members, lang))
     title = t("dash.title", lang, day=today.isoformat())
     head = [f"{title} · {store}" if store else title, None, None]
     return [str(h) if h is not None else "" for h in head], rows, charts
@@ -721,6 +734,7 @@ def build_refresh(
     """
     style = config.header_style
     today = seg.today
+    benefits = member_benefits(mf, config, config.campaigns, today)
     moved = tuple(moves(previous_standing(previous_status), seg) if moved is None else moved)
     if sent_by_member is not None:
         sent = Counter(campaign for campaign, _ in sent_by_member)
@@ -730,11 +744,11 @@ def build_refresh(
         notes: list[CallNote | CallOutcome] = [*mf.call_notes, *log]
         status = OwnedSheet(
             title=sheet_title(STATUS), header=[header(c, style) for c in STATUS_COLUMNS],
-            rows=_status_rows(mf, ev, seg, lang),
-            widths=[12, 12, 8, 40, 9, 12, 10, 11, 9, 6, 12, 10, 40, 12, 9, 12, 8, 8, 12],
+            rows=_status_rows(mf, ev, seg, lang, benefits),
+            widths=[12, 12, 8, 40, 9, 12, 10, 11, 9, 6, 12, 10, 40, 12, 9, 12, 8, 8, 12, 40, 36],
             number_formats={5: DATE, 7: MONEY, 13: DATE, 15: MONEY, 18: DATE},
         )
-        call_rows = _call_rows(mf, ev, seg, config, lang, notes, early=early)
+        call_rows = _call_rows(mf, ev, seg, config, lang, notes, early=early, benefits=benefits)
         by_segment = seg.counts()
         sheets = (status, _calls_sheet(call_rows, sheet_title(CALLS), style),
                   _log_sheet(log, sheet_title(CALL_LOG), style),
@@ -764,7 +778,7 @@ def build_refresh(
         all_collected += collected
         logs[name] = logs[name] + collected
         notes = [*mf.call_notes, *(o for lg in logs.values() for o in lg)]
-        call_rows = _call_rows(view.mf, view.ev, view.seg, config, lang, notes, store=name)
+        call_rows = _call_rows(view.mf, view.ev, view.seg, config, lang, notes, store=name, benefits=benefits)
         calls_total += len(call_rows)
         store_sent = (Counter(c for c, mid in sent_by_member if mid in view.ids) if sent_by_member is not None
                       else Counter())
@@ -784,8 +798,8 @@ def build_refresh(
             by_store.append((name, len(view.mf.members), sum((ms.activity.spend for ms in view.seg.members), Decimal(0))))
         status = OwnedSheet(
             title=sheet_title(STATUS), header=[header(c, style) for c in STATUS_COLUMNS],
-            rows=_status_rows(mf, ev, seg, lang),
-            widths=[12, 12, 8, 40, 9, 12, 10, 11, 9, 6, 12, 10, 40, 12, 9, 12, 8, 8, 12],
+            rows=_status_rows(mf, ev, seg, lang, benefits),
+            widths=[12, 12, 8, 40, 9, 12, 10, 11, 9, 6, 12, 10, 40, 12, 9, 12, 8, 8, 12, 40, 36],
             number_formats={5: DATE, 7: MONEY, 13: DATE, 15: MONEY, 18: DATE},
         )
         by_segment = seg.counts()

@@ -34,8 +34,11 @@ from typing import Any, NamedTuple
 
 from ..model import Member, MemberFile, Membership, TxnType
 from ..rules import CardStatus, CourseStatus, Evaluation, MemberResult, Reason, lunar_to_solar
+from ..rules.benefits import RewardOption, reward_lines
 from ..rules.settings import parse_month_day
+from ..rules.vouchers import open_vouchers, voucher_statuses, zhe
 from ..segments import SegmentResult, label
+from .audience import points_audience
 from .settings import CampaignSettings, ChannelName, Kind, MessagingSettings, parse_lunar_month_day
 
 _NO_DATA: Mapping[str, Any] = MappingProxyType({})
@@ -174,6 +177,13 @@ def _rewards(d: _Day, points: int) -> tuple[tuple[str, str, int], ...]:
                  if r.points <= points)
 
 
+def _next_reward(d: _Day, points: int) -> tuple[str, str, int, int] | None:
+    """The cheapest reward the member cannot take yet: (Chinese name, English name, points, points missing)."""
+    lines = reward_lines((RewardOption(r.name, r.name_en or r.name, r.points) for r in d.settings.rewards), points)
+    nxt = lines.next
+    return None if nxt is None else (nxt.name, nxt.name_en, nxt.points, lines.missing)
+
+
 def _points(d: _Day) -> Iterator[Candidate]:
     s = d.settings.points_expiring
     for m, r in d.results():
@@ -183,7 +193,8 @@ def _points(d: _Day) -> Iterator[Candidate]:
         if not d.sample and (p.next_expiry_points < s.min_points or not d.due_before(p.next_expiry, s.days)):
             continue
         data = {"expiring_points": p.next_expiry_points, "expires": p.next_expiry, "balance": p.balance,
-                "days_left": (p.next_expiry - d.today).days, "rewards": _rewards(d, p.balance)}
+                "days_left": (p.next_expiry - d.today).days, "rewards": _rewards(d, p.balance),
+                "next_reward": _next_reward(d, p.balance)}
         why = Reason("camp.why.points", {"points": p.next_expiry_points, "day": p.next_expiry})
         yield d.make("points-expiring", m.member_id, p.next_expiry.isoformat(), why, data)
 
@@ -246,6 +257,8 @@ def _audience_words(d: _Day, m: Member, r: MemberResult) -> set[str]:
     if m.store:
         words.add(_norm(m.store))
     words.update(_norm(w) for w in _MEMBERSHIP_WORDS.get(m.membership, ()))
+    if m.partner:
+        words.add(_norm(m.partner))
     ms = d.seg.by_id.get(m.member_id) if d.seg is not None else None
     if ms is not None:
         for value in (ms.stage, ms.quadrant, ms.rfm.group if ms.rfm else None):
@@ -264,16 +277,45 @@ def _events(d: _Day) -> Iterator[Candidate]:
         invite = e.invite_days if e.invite_days is not None else s.days
         if not d.due_before(e.day, invite):
             continue
-        wanted = {_norm(w) for w in e.audience if w.strip()}
+        points_rules, words = points_audience(e.audience)
+        wanted = {_norm(w) for w in words if w.strip()}
         everyone = not wanted or bool(wanted & _ALL)
-        data = {"event_id": e.event_id, "event_title": e.title, "event_day": e.day,
-                "days_until": (e.day - d.today).days}
+        data: Mapping[str, Any] = {"event_id": e.event_id, "event_title": e.title, "event_day": e.day,
+                                   "days_until": (e.day - d.today).days, "points_exchange": bool(points_rules)}
         why = Reason("camp.why.event", {"title": e.title, "day": e.day, "audience": ", ".join(e.audience) or "all"})
         for n, (m, r) in enumerate(d.results()):
             if d.sample and not d.few(n, m):
                 continue
+            if not d.sample and points_rules and not all(rule.holds(r.points) for rule in points_rules):
+                continue
             if everyone or d.sample or wanted & _audience_words(d, m, r):
-                yield d.make("event", m.member_id, e.event_id, why, data, template=e.template or None)
+                member_data = data
+                if points_rules:  # the yearly exchange: each invitation names what the member's points buy
+                    balance = r.points.balance
+                    member_data = {**data, "balance": balance, "rewards": _rewards(d, balance),
+                                   "next_reward": _next_reward(d, balance)}
+                yield d.make("event", m.member_id, e.event_id, why, member_data, template=e.template or None)
+
+
+def _vouchers(d: _Day) -> Iterator[Candidate]:
+    """Open vouchers lapsing within ``days``: once per voucher, naming it."""
+    days = d.settings.voucher_expiring.days
+    by_member = voucher_statuses(d.mf.vouchers, d.mf.txns, d.today)
+    for mid, statuses in by_member.items():
+        if mid not in d.members:
+            continue
+        for st in open_vouchers(statuses):
+            v = st.voucher
+            end = v.valid_until
+            if end is None and d.sample:
+                end = d.today + timedelta(days=days)
+            if end is None or not d.due_before(end, days):
+                continue
+            data = {"voucher_id": v.voucher_id, "voucher_kind": v.kind.value, "voucher_value": v.value,
+                    "voucher_gift": v.gift, "valid_until": end, "days_left": (end - d.today).days,
+                    "voucher_zhe": zhe((100 - v.value) / 100).removesuffix("折") if v.value is not None else ""}
+            why = Reason("camp.why.voucher", {"voucher_id": v.voucher_id, "day": end})
+            yield d.make("voucher-expiring", mid, v.voucher_id, why, data)
 
 
 def _course_cards(d: _Day) -> Iterator[Candidate]:
@@ -317,7 +359,8 @@ def _statements(d: _Day) -> Iterator[Candidate]:
         soon = p.next_expiry is not None and (p.next_expiry - d.today).days <= 31
         data = {"month": start, "balance": p.balance, "stored_value": wallet, "sessions_left": sessions,
                 "expiring_points": p.next_expiry_points if soon else 0,
-                "expires": p.next_expiry if soon else None, "rewards": _rewards(d, p.balance)}
+                "expires": p.next_expiry if soon else None, "rewards": _rewards(d, p.balance),
+                "next_reward": _next_reward(d, p.balance)}
         why = Reason("camp.why.statement", {"month": month, "points": p.balance})
         yield d.make("statement", m.member_id, month, why, data)
 
@@ -382,6 +425,8 @@ def candidates(mf: MemberFile, ev: Evaluation, seg: SegmentResult | None, settin
         out.extend(c for c in _followups(d, first_purchases(mf, today)) if on(c.campaign))
     if on("points-expiring"):
         out.extend(_points(d))
+    if on("voucher-expiring"):
+        out.extend(_vouchers(d))
     if on("giftcard-lapsing") or on("giftcard-friend"):
         out.extend(c for c in _gift_cards(d) if on(c.campaign))
     if on("membership-ending"):

@@ -25,6 +25,7 @@ CAMPAIGN_NAMES: tuple[str, ...] = (
     "birthday",
     "membership-ending",
     "points-expiring",
+    "voucher-expiring",
     "giftcard-lapsing",
     "giftcard-friend",
     "course-card",
@@ -128,6 +129,11 @@ class PointsExpiringCampaign(_Campaign):
     min_points: int = Field(100, ge=1, description="Only when at least this many points lapse")
 
 
+class VoucherExpiringCampaign(_Campaign):
+    template: str = Field("voucher-expiring", description=_TEMPLATE_DOC)
+    days: int = Field(7, ge=0, le=366, description="Remind this many days before an unused voucher lapses (once per voucher)")
+
+
 class GiftCardCampaign(_Campaign):
     template: str = Field("giftcard-lapsing", description=_TEMPLATE_DOC)
     days: int = Field(14, ge=0, le=366, description="Remind this many days before a card with money left lapses")
@@ -196,6 +202,9 @@ class CampaignSettings(_Strict):
     points_expiring: PointsExpiringCampaign = Field(
         default_factory=PointsExpiringCampaign, description="Points about to lapse, with what they can buy"
     )
+    voucher_expiring: VoucherExpiringCampaign = Field(
+        default_factory=VoucherExpiringCampaign, description="Unused vouchers about to lapse, named"
+    )
     gift_card_lapsing: GiftCardCampaign = Field(
         default_factory=GiftCardCampaign, description="Gift cards with money left about to lapse (giver and friend)"
     )
@@ -224,6 +233,7 @@ class CampaignSettings(_Strict):
         return {
             "birthday": self.birthday, "followup-3d": self.followup_3d, "followup-3w": self.followup_3w,
             "followup-3m": self.followup_3m, "points-expiring": self.points_expiring,
+            "voucher-expiring": self.voucher_expiring,
             "giftcard-lapsing": self.gift_card_lapsing, "giftcard-friend": self.gift_card_lapsing,
             "membership-ending": self.membership_ending, "winback": self.win_back, "event": self.events,
             "course-card": self.course_cards, "statement": self.statement, "festival": self.festivals,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -13,9 +14,11 @@ from typing import Any
 import click
 from rich.table import Table
 
+from ..benefits_view import card_fields, member_benefits
 from ..config import Config
 from ..model import Member, MemberFile, Txn, TxnType
 from ..rules import Evaluation, MemberResult, birthdays_in_month, evaluate, explain
+from ..rules.benefits import Benefits
 from ..workbook import parse as P
 from .common import App, common_options, load_member_file, out_console, print_json
 
@@ -26,6 +29,9 @@ class Loaded:
     mf: MemberFile
     ev: Evaluation
     today: date
+
+    def benefits(self) -> Benefits:
+        return member_benefits(self.mf, self.config, self.config.campaigns, self.today)
 
 
 def load_and_evaluate(app: App, workbook: Path | None, day: date | None) -> Loaded:
@@ -63,7 +69,8 @@ def _tier_name(result: MemberResult, lang: str) -> str:
     return result.tier.tier_zh if lang == "zh" else result.tier.tier
 
 
-def member_card(member: Member, result: MemberResult, mf: MemberFile, ev: Evaluation, lang: str) -> dict[str, Any]:
+def member_card(member: Member, result: MemberResult, mf: MemberFile, ev: Evaluation, lang: str,
+                benefits: Benefits | None = None) -> dict[str, Any]:
     """Everything the front desk may tell (and staff-only notes marked), as plain data."""
     today = ev.today
     txns = [t for t in mf.txns if t.member_id == member.member_id and t.day <= today]
@@ -121,7 +128,23 @@ def member_card(member: Member, result: MemberResult, mf: MemberFile, ev: Evalua
             "month": b.birthday.month, "day": b.birthday.day, "year": b.birthday.year, "lunar": b.birthday.lunar,
             "next": b.next, "age": b.age, "turning": b.turning, "gift_budget": b.budget, "reason": explain(b.why, lang),
         }
+    if benefits is not None:
+        card.update(card_fields(benefits, member, result, lang))
     return card
+
+
+def _show_benefits(row: Callable[[str, Any], None], card: dict[str, Any]) -> None:
+    """The card's benefit lines (see :func:`loyalsheet.benefits_view.card_fields`)."""
+    if "rewards" not in card:
+        return
+    row("card.rewards_now", card["rewards"]["now_text"])
+    row("card.rewards_next", card["rewards"]["next_text"])
+    row("card.vouchers", "; ".join(v["text"] for v in card["vouchers"]))
+    if card["friends_discount"]:
+        row("card.friends_discount", card["friends_discount"]["text"])
+    row("card.friends_card", card["friends_card"])
+    row("card.partner", card["partner"])
+    row("card.source", card["source"])
 
 
 def _show_card(app: App, card: dict[str, Any]) -> None:
@@ -145,6 +168,7 @@ def _show_card(app: App, card: dict[str, Any]) -> None:
     if card["points"]["next_expiring"]:
         row("card.expiring", "; ".join(t("card.lot", points=f"{x['points']:,}", day=x["expires"])
                                        for x in card["points"]["next_expiring"]))
+    _show_benefits(row, card)
     if card["stored_value"]:
         row("card.stored_value", card["stored_value"]["reason"])
     fam = card["family"]
@@ -204,7 +228,7 @@ def member(app: App, query: str, workbook: Path | None, as_json: bool, day: date
     if result is None:  # a member row the rules could not use (e.g. a duplicate ID): say so, no card
         click.echo(app.t("member.unusable", member=m.member_id))
         sys.exit(1)
-    card = member_card(m, result, loaded.mf, loaded.ev, app.lang)
+    card = member_card(m, result, loaded.mf, loaded.ev, app.lang, loaded.benefits())
     if as_json:
         print_json(card)
     else:

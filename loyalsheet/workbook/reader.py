@@ -25,6 +25,7 @@ from typing import Any
 from ..collector import paused
 from ..errors import WorkbookError
 from ..model import (
+    Attendance,
     CallNote,
     Channel,
     CourseCard,
@@ -40,6 +41,8 @@ from ..model import (
     SheetLayout,
     Txn,
     TxnType,
+    Voucher,
+    VoucherKind,
 )
 from ..packing import Packed, pack, unpack
 from ..parallel import Forked, workers_allowed
@@ -181,6 +184,11 @@ def _kept(err: P.CellError) -> P.CellError:
     return err
 
 
+def _any_value(value: Any) -> Any:
+    """A cell read as it is (text cleaned): a builder reads it by another column (a voucher's value)."""
+    return P.clean_text(value) if isinstance(value, str) else value
+
+
 def _converter(kind: str, region: str) -> Callable[[Any], Any]:
     """The parser for a column kind; raises :class:`parse.CellError` for a value it cannot read."""
     if kind.startswith("choice:"):
@@ -199,6 +207,7 @@ def _converter(kind: str, region: str) -> Callable[[Any], Any]:
         "yesno": P.parse_yesno,
         "gender": P.parse_gender,
         "list": P.parse_list,
+        "any": _any_value,
     }
     return table[kind]
 
@@ -397,7 +406,7 @@ class _SheetReader:
 
 def _member(r: _SheetReader, v: Sequence[Any]) -> Member | None:
     (member_id, name, phone, email, gender, birthday, lunar, joined, store, membership, paid_until, family_of,
-     referred_by, sms_consent, email_consent, language, notes) = v
+     referred_by, sms_consent, email_consent, language, notes, source, partner) = v
     if member_id is None:
         return None
     if birthday is not None and lunar:
@@ -424,6 +433,8 @@ def _member(r: _SheetReader, v: Sequence[Any]) -> Member | None:
         email_consent=email_consent,
         language=language,
         notes=notes,
+        source=source,
+        partner=partner,
     )
 
 
@@ -434,7 +445,7 @@ _CASH = PaidWith.CASH
 
 def _txn(r: _SheetReader, v: Sequence[Any]) -> Txn | None:
     when, member_id, type_name, amount, points, paid_with, gift_card, course_card, category, special, store, staff, \
-        note = v
+        voucher, note = v
     if when is None or member_id is None or type_name is None:
         return None
     if isinstance(when, datetime):
@@ -444,7 +455,7 @@ def _txn(r: _SheetReader, v: Sequence[Any]) -> Txn | None:
         day, at = when, None
     return Txn(r.row_number, day, member_id, _TXN_TYPE[type_name], amount, points,
                _PAID_WITH[paid_with] if paid_with else _CASH, gift_card, course_card, category, bool(special), store,
-               staff, note, at)
+               staff, note, at, voucher)
 
 
 def _txns(r: _SheetReader, columns: dict[str, list[Any]], n: int, first_row_number: int) -> list[Any]:
@@ -463,7 +474,7 @@ def _txns(r: _SheetReader, columns: dict[str, list[Any]], n: int, first_row_numb
     fields = zip(range(first_row_number, first_row_number + n), days, column("member_id"), column("type"),
                  column("amount"), column("points"), column("paid_with", _CASH), column("gift_card"),
                  column("course_card"), column("category"), column("special_offer", False), column("store"),
-                 column("staff"), column("note"), ats, strict=True)
+                 column("staff"), column("note"), ats, column("voucher"), strict=True)
     return list(map(_tuple_new, repeat(Txn, n), fields))
 
 
@@ -517,16 +528,40 @@ def _opt_out(r: _SheetReader, v: Sequence[Any]) -> OptOut | None:
 
 
 # The builders unpack values in the schema's column order; this keeps the two in step.
+def _voucher(r: _SheetReader, v: Sequence[Any]) -> Voucher | None:
+    voucher_id, member_id, kind, raw_value, issued, valid_until, source, note = v
+    if voucher_id is None or member_id is None or kind is None or issued is None:
+        return None
+    try:
+        value, gift = P.parse_voucher_value(raw_value, kind)
+    except P.CellError as err:
+        r.problem(err.code, "value", raw_value, **err.params)
+        return None
+    if value is None and gift is None:
+        return None  # (the blank Value is reported as a required cell)
+    return Voucher(r.row_number, voucher_id, member_id, VoucherKind(kind), issued, value, gift, valid_until, source,
+                   note)
+
+
+def _attendance(r: _SheetReader, v: Sequence[Any]) -> Attendance | None:
+    event_id, member_id, came, note = v
+    if event_id is None or member_id is None:
+        return None
+    return Attendance(r.row_number, event_id, member_id, came, note)
+
+
 _ORDER = {
     "members": "member_id name phone email gender birthday lunar_birthday joined store membership paid_until "
-               "family_of referred_by sms_consent email_consent language notes",
+               "family_of referred_by sms_consent email_consent language notes source partner",
     "transactions": "date member_id type amount points paid_with gift_card course_card category special_offer store "
-                    "staff note",
+                    "staff voucher note",
     "gift_cards": "card_id member_id issued value valid_months friend_name friend_phone friend_registered",
     "course_cards": "card_id member_id service sessions price bought valid_until",
     "events": "event_id title date invite_days audience template",
     "call_notes": "date member_id staff outcome note next_call",
     "opt_outs": "date member_id phone email channel source",
+    "vouchers": "voucher_id member_id kind value issued valid_until source note",
+    "attendance": "event_id member_id came note",
 }
 for _sheet in SHEETS:
     if [c.key for c in _sheet.columns] != _ORDER[_sheet.key].split():
@@ -541,6 +576,8 @@ _BUILDERS: dict[str, Callable[[_SheetReader, Sequence[Any]], Any]] = {
     "events": _event,
     "call_notes": _call_note,
     "opt_outs": _opt_out,
+    "vouchers": _voucher,
+    "attendance": _attendance,
 }
 # Sheets whose clean rows are built a chunk at a time; the others call their builder row by row.
 _BATCH_BUILDERS: dict[str, Callable[[_SheetReader, dict[str, list[Any]], int, int], list[Any]]] = {
@@ -938,6 +975,8 @@ def _read_book(book: Any, path: Path, region: str, progress: Progress | None, *,
         events=records("events"),
         call_notes=records("call_notes"),
         opt_outs=records("opt_outs"),
+        vouchers=records("vouchers"),
+        attendance=records("attendance"),
         layouts={k: r.layout for k, r in results.items()},
         problems=tuple(problems),
     )

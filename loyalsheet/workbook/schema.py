@@ -16,7 +16,7 @@ class Column:
     key: str
     en: str
     zh: str
-    kind: str  # text, id, date, datetime, money, int, phone, email, yesno, gender, choice:<name>, list
+    kind: str  # text, id, date, datetime, money, int, phone, email, yesno, gender, choice:<name>, list, any
     required: bool = False
     aliases: tuple[str, ...] = ()
     width: int = 14
@@ -65,6 +65,19 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
         "email": ("email", "e-mail", "邮件", "邮箱", "mail"),
         "all": ("all", "全部", "所有", "both"),
     },
+    "voucher_kind": {
+        "cash": ("cash", "代金", "代金券", "现金券", "amount off"),
+        "percent": ("percent", "折扣", "折扣券", "discount", "percent off", "%"),
+        "gift": ("gift", "礼品", "礼品券", "赠品", "present"),
+    },
+    "voucher_source": {
+        "points": ("points", "积分", "积分兑换", "redemption"),
+        "birthday": ("birthday", "生日"),
+        "event": ("event", "活动"),
+        "win-back": ("win-back", "winback", "召回", "唤醒"),
+        "referral": ("referral", "推荐", "转介绍"),
+        "other": ("other", "其他", "其它"),
+    },
     "language": {
         "zh": ("zh", "中文", "chinese", "cn", "zh-cn", "汉语", "普通话"),
         "en": ("en", "english", "英文", "英语"),
@@ -91,6 +104,8 @@ MEMBERS = Sheet(
         Column("email_consent", "Email consent", "邮件同意", "yesno", aliases=("email ok",), width=10),
         Column("language", "Language", "语言", "choice:language", aliases=("lang",), width=8),
         Column("notes", "Notes", "备注", "text", aliases=("note", "remarks", "说明"), width=24),
+        Column("source", "Source", "来源", "text", aliases=("how joined", "渠道来源", "获客来源"), width=12),
+        Column("partner", "Partner card", "联名卡", "text", aliases=("partner", "co-branded card", "联名"), width=12),
     ),
 )
 
@@ -110,6 +125,7 @@ TRANSACTIONS = Sheet(
         Column("special_offer", "Special offer", "特价", "yesno", aliases=("offer", "promotion", "特价商品", "促销"), width=10),
         Column("store", "Store", "门店", "text", aliases=("shop", "branch", "店铺", "分店"), width=12),
         Column("staff", "Staff", "经手人", "text", aliases=("employee", "cashier", "员工", "店员"), width=10),
+        Column("voucher", "Voucher", "优惠券号", "id", aliases=("voucher id", "coupon", "券号", "优惠券"), width=12),
         Column("note", "Note", "备注", "text", aliases=("notes", "remarks", "说明"), width=24),
     ),
 )
@@ -165,6 +181,30 @@ CALL_NOTES = Sheet(
     ),
 )
 
+VOUCHERS = Sheet(
+    "vouchers", "Vouchers", "优惠券", aliases=("voucher", "coupons", "代金券", "优惠券登记"),
+    columns=(
+        Column("voucher_id", "Voucher", "券号", "id", True, ("voucher id", "coupon", "优惠券号"), 12),
+        Column("member_id", "Member ID", "会员编号", "id", True, ("member", "holder", "持券会员"), 12),
+        Column("kind", "Kind", "类型", "choice:voucher_kind", True, ("type", "券类型"), 10),
+        Column("value", "Value", "面值", "any", True, ("amount", "金额", "礼品"), 12),
+        Column("issued", "Issued", "发放日期", "date", True, ("issue date", "发券日期"), 12),
+        Column("valid_until", "Valid until", "有效期至", "date", aliases=("expiry", "expires", "到期日期"), width=12),
+        Column("source", "Source", "来源", "choice:voucher_source", aliases=("reason", "发放原因"), width=12),
+        Column("note", "Note", "备注", "text", aliases=("notes", "remarks", "说明"), width=24),
+    ),
+)
+
+ATTENDANCE = Sheet(
+    "attendance", "Event attendance", "活动签到", aliases=("attendance", "event sign-in", "签到", "活动到场"),
+    columns=(
+        Column("event_id", "Event", "活动编号", "id", True, ("event id", "活动"), 10),
+        Column("member_id", "Member ID", "会员编号", "id", True, ("member",), 12),
+        Column("came", "Came", "到场", "yesno", aliases=("attended", "出席", "签到"), width=8),
+        Column("note", "Note", "备注", "text", aliases=("notes", "remarks", "说明"), width=24),
+    ),
+)
+
 OPT_OUTS = Sheet(
     "opt_outs", "Opt-outs", "退订", aliases=("opt outs", "optouts", "unsubscribe", "退订名单"),
     columns=(
@@ -177,7 +217,8 @@ OPT_OUTS = Sheet(
     ),
 )
 
-SHEETS: tuple[Sheet, ...] = (MEMBERS, TRANSACTIONS, GIFT_CARDS, COURSE_CARDS, EVENTS, CALL_NOTES, OPT_OUTS)
+SHEETS: tuple[Sheet, ...] = (MEMBERS, TRANSACTIONS, GIFT_CARDS, COURSE_CARDS, EVENTS, CALL_NOTES, OPT_OUTS, VOUCHERS,
+                             ATTENDANCE)
 SHEETS_BY_KEY: dict[str, Sheet] = {s.key: s for s in SHEETS}
 
 _STRIP = re.compile(r"[\s_\-./:：()（）\[\]【】*]+")
