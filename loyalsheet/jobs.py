@@ -57,6 +57,8 @@ from .rules.split import problems_in_parts
 from .segments import Activity, MemberSegments, Move, SegmentResult, moves, segment
 from .sender import Outcome, SendReport, send_all
 from .validation import Context, validate
+from .vouchers_issued import TITLE as ISSUED_TITLE
+from .vouchers_issued import giving_campaigns, issued_from_ledger, vouchers_issued_sheet
 from .workbook.access import BookAccess
 from .workbook.chain import store_sheet_title
 from .workbook.reader import Progress
@@ -380,8 +382,15 @@ def _write_log(config: Config, book: BookAccess, ledger: Ledger, now: datetime, 
     since = now - timedelta(days=config.messaging.log_days)
     sheet = message_log_sheet(ledger.history(since), config.messaging.log_sheet, lang, config.header_style,
                               config.default_store.timezone)
+    sheets = [sheet]
+    giving = giving_campaigns(config.campaigns)
     try:
-        book.write_owned_sheets([sheet], config.backups)
+        if giving:  # the vouchers the messages gave: a row each, once (see loyalsheet.vouchers_issued)
+            issued = vouchers_issued_sheet(book.read_owned_sheet(ISSUED_TITLE),
+                                           issued_from_ledger(ledger.given(giving), config.campaigns),
+                                           config.header_style, lang)
+            sheets += [issued] if issued is not None else []
+        book.write_owned_sheets(sheets, config.backups)
     except WorkbookError as exc:
         return t(exc.code, lang, **exc.params)
     return None

@@ -65,7 +65,7 @@ def test_template_opens_in_openpyxl_with_every_sheet_and_its_vba() -> None:
     assert wb.sheetnames == TITLES
     assert wb.vba_archive is not None and "xl/vbaProject.bin" in wb.vba_archive.namelist()
     assert wb.code_name == "ThisWorkbook"
-    assert [ws.sheet_properties.codeName for ws in wb.worksheets] == [f"Sheet{n}" for n in range(1, 9)]
+    assert [ws.sheet_properties.codeName for ws in wb.worksheets] == [f"Sheet{n}" for n in range(1, len(TITLES) + 1)]
     start = wb.worksheets[0]
     for name in (SEND_PROMPT_NAME, STATUS_NAME):
         sheet, ref = next(iter(wb.defined_names[name].destinations))

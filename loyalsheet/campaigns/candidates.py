@@ -32,11 +32,11 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from ..model import Member, MemberFile, Membership, TxnType
+from ..model import Member, MemberFile, Membership, TxnType, Voucher, VoucherKind
 from ..rules import CardStatus, CourseStatus, Evaluation, MemberResult, Reason, lunar_to_solar
 from ..rules.benefits import RewardOption, reward_lines
 from ..rules.settings import parse_month_day
-from ..rules.vouchers import open_vouchers, voucher_statuses, zhe
+from ..rules.vouchers import issued_voucher, open_vouchers, voucher_statuses, zhe
 from ..segments import SegmentResult, label
 from .audience import points_audience
 from .settings import CampaignSettings, ChannelName, Kind, MessagingSettings, parse_lunar_month_day
@@ -150,6 +150,10 @@ def _birthdays(d: _Day) -> Iterator[Candidate]:
                 "age": b.turning, "gift": b.budget > 0, "gift_budget": b.budget}
         why = Reason("camp.why.birthday_gift" if b.budget > 0 else "camp.why.birthday",
                      {"day": b.next, "budget": b.budget})
+        gift = d.settings.birthday.voucher
+        if gift is not None:
+            data.update(_voucher_data(issued_voucher("birthday", m.member_id, str(b.year), gift.kind, gift.value,
+                                                     gift.valid_days, d.today)))
         yield d.make("birthday", m.member_id, str(b.year), why, data)
 
 
@@ -239,7 +243,11 @@ def _win_back(d: _Day) -> Iterator[Candidate]:
         last = ms.activity.last_visit
         if last is None or ms.member_id not in d.members or not (ms.gone_quiet or d.sample):
             continue
-        data = {"last_visit": last, "days_since": (d.today - last).days}
+        data: dict[str, Any] = {"last_visit": last, "days_since": (d.today - last).days}
+        gift = d.settings.win_back.voucher
+        if gift is not None:
+            data.update(_voucher_data(issued_voucher("winback", ms.member_id, last.isoformat(), gift.kind, gift.value,
+                                                     gift.valid_days, d.today)))
         yield d.make("winback", ms.member_id, last.isoformat(), Reason("camp.why.winback", {"why": ms.quiet_reason}),
                      data)
 
@@ -297,6 +305,13 @@ def _events(d: _Day) -> Iterator[Candidate]:
                 yield d.make("event", m.member_id, e.event_id, why, member_data, template=e.template or None)
 
 
+def _voucher_data(v: Voucher) -> dict[str, Any]:
+    """What a template needs to name a voucher: its number, kind, value (and 折 for a percentage), end."""
+    zhe_text = zhe((100 - v.value) / 100).removesuffix("折") if v.kind is VoucherKind.PERCENT and v.value else ""
+    return {"voucher_id": v.voucher_id, "voucher_kind": v.kind.value, "voucher_value": v.value,
+            "voucher_gift": v.gift, "voucher_zhe": zhe_text, "voucher_until": v.valid_until}
+
+
 def _vouchers(d: _Day) -> Iterator[Candidate]:
     """Open vouchers lapsing within ``days``: once per voucher, naming it."""
     days = d.settings.voucher_expiring.days
@@ -311,9 +326,7 @@ def _vouchers(d: _Day) -> Iterator[Candidate]:
                 end = d.today + timedelta(days=days)
             if end is None or not d.due_before(end, days):
                 continue
-            data = {"voucher_id": v.voucher_id, "voucher_kind": v.kind.value, "voucher_value": v.value,
-                    "voucher_gift": v.gift, "valid_until": end, "days_left": (end - d.today).days,
-                    "voucher_zhe": zhe((100 - v.value) / 100).removesuffix("折") if v.value is not None else ""}
+            data = {**_voucher_data(v), "valid_until": end, "days_left": (end - d.today).days}
             why = Reason("camp.why.voucher", {"voucher_id": v.voucher_id, "day": end})
             yield d.make("voucher-expiring", mid, v.voucher_id, why, data)
 

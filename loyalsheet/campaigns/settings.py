@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from datetime import time
+from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..rules.settings import parse_month_day
+from ..rules.vouchers import percent_off
 
 ChannelName = Literal["sms", "email"]
 Kind = Literal["service", "marketing"]
@@ -85,9 +87,31 @@ class _Campaign(_Strict):
         return v
 
 
+class VoucherGift(_Strict):
+    """A voucher a campaign gives with its message (written into the owned sheet 已发优惠券 Vouchers issued)."""
+
+    kind: Literal["cash", "percent", "gift"] = Field("cash", description="cash (an amount off), percent (off) or gift")
+    value: str = Field(min_length=1, description="The amount off (50), the percentage off (10 or 9折), or the gift's name")
+    valid_days: int = Field(30, ge=1, le=3660, description="Good for this many days from the day the message goes")
+
+    @model_validator(mode="after")
+    def _value(self) -> VoucherGift:
+        if self.kind == "cash":
+            try:
+                ok = Decimal(self.value) > 0
+            except InvalidOperation:
+                ok = False
+            if not ok:
+                raise ValueError(f"'{self.value}' is not an amount: write e.g. 50")
+        elif self.kind == "percent" and percent_off(self.value) is None:
+            raise ValueError(f"'{self.value}' is not a percentage off: write e.g. 10 or 9折")
+        return self
+
+
 class BirthdayCampaign(_Campaign):
     template: str = Field("birthday", description=_TEMPLATE_DOC)
     kind: Kind = Field("marketing", description=_KIND_DOC)
+    voucher: VoucherGift | None = Field(None, description="A voucher given with the wishes and named in them; blank: none")
     days_before: int = Field(
         0, ge=0, le=30,
         description="Send this many days before the birthday (0: on the day); a day missed is caught up until the "
@@ -149,6 +173,7 @@ class MembershipEndingCampaign(_Campaign):
 class WinBackCampaign(_Campaign):
     template: str = Field("winback", description=_TEMPLATE_DOC)
     kind: Kind = Field("marketing", description=_KIND_DOC)
+    voucher: VoucherGift | None = Field(None, description="A voucher given with the message and named in it; blank: none")
 
 
 class EventCampaign(_Campaign):

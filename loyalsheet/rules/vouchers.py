@@ -10,9 +10,10 @@ expired after.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import compress
 from operator import attrgetter, is_not
@@ -150,3 +151,38 @@ def zhe(factor: Decimal) -> str:
     tenths = (factor * 100).normalize()
     text = f"{tenths:f}".rstrip("0").rstrip(".") if tenths % 10 == 0 else f"{tenths:f}"
     return f"{text}折"
+
+
+_PERCENT_TEXT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(%|折)?\s*")
+
+
+def percent_off(text: str) -> Decimal | None:
+    """``10``, ``10%`` -> 10; ``9折`` -> 10; ``88折`` -> 12; None when it is not a percentage off (0-100)."""
+    m = _PERCENT_TEXT.fullmatch(text)
+    if m is None:
+        return None
+    n = Decimal(m.group(1))
+    off = ((10 - n) * 10 if n < 10 else 100 - n) if m.group(2) == "折" else n
+    return off if 0 < off < 100 else None
+
+
+# Campaigns that may give a voucher with their message, and the letters its number starts with.
+ISSUING_CAMPAIGNS: dict[str, tuple[str, str]] = {"birthday": ("BD", "birthday"), "winback": ("WB", "win-back")}
+
+
+def issued_voucher_id(campaign: str, member_id: str, occasion: str) -> str:
+    """The number of the voucher a campaign's message gives: one per message key
+    (``birthday:M00042:2026`` -> ``BD2026-M00042``; ``winback:M00042:2026-01-10`` -> ``WB260110-M00042``),
+    so working it out again on another day or run gives the same voucher, never a second one."""
+    digits = "".join(ch for ch in occasion if ch.isdigit())
+    return f"{ISSUING_CAMPAIGNS[campaign][0]}{digits[-6:]}-{member_id}"
+
+
+def issued_voucher(campaign: str, member_id: str, occasion: str, kind: str, value: str, valid_days: int,
+                   day: date) -> Voucher:
+    """The voucher a campaign's message gives on ``day`` (the day it goes), good for ``valid_days`` days."""
+    vk = VoucherKind(kind)
+    amount = Decimal(value) if vk is VoucherKind.CASH else percent_off(value) if vk is VoucherKind.PERCENT else None
+    return Voucher(0, issued_voucher_id(campaign, member_id, occasion), member_id, vk, day, amount,
+                   value if vk is VoucherKind.GIFT else None, day + timedelta(days=valid_days - 1),
+                   ISSUING_CAMPAIGNS[campaign][1], f"{campaign}:{member_id}:{occasion}", "vouchers_issued")

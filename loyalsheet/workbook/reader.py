@@ -48,7 +48,7 @@ from ..packing import Packed, pack, unpack
 from ..parallel import Forked, workers_allowed
 from . import parse as P
 from .halves import Halves, big_sheet_part, cut_sheet
-from .schema import SHEETS, TRANSACTIONS, Sheet, column_letter, header_names, normalize_header, sheet_names
+from .schema import READ_SHEETS, TRANSACTIONS, Sheet, column_letter, header_names, normalize_header, sheet_names
 
 Progress = Callable[[str, int, int], None]  # sheet key, rows done, rows in all
 
@@ -540,7 +540,7 @@ def _voucher(r: _SheetReader, v: Sequence[Any]) -> Voucher | None:
     if value is None and gift is None:
         return None  # (the blank Value is reported as a required cell)
     return Voucher(r.row_number, voucher_id, member_id, VoucherKind(kind), issued, value, gift, valid_until, source,
-                   note)
+                   note, r.sheet.key)
 
 
 def _attendance(r: _SheetReader, v: Sequence[Any]) -> Attendance | None:
@@ -561,9 +561,10 @@ _ORDER = {
     "call_notes": "date member_id staff outcome note next_call",
     "opt_outs": "date member_id phone email channel source",
     "vouchers": "voucher_id member_id kind value issued valid_until source note",
+    "vouchers_issued": "voucher_id member_id kind value issued valid_until source note",
     "attendance": "event_id member_id came note",
 }
-for _sheet in SHEETS:
+for _sheet in READ_SHEETS:
     if [c.key for c in _sheet.columns] != _ORDER[_sheet.key].split():
         raise RuntimeError(f"reader builders are out of step with the schema of {_sheet.key}")
 
@@ -577,6 +578,7 @@ _BUILDERS: dict[str, Callable[[_SheetReader, Sequence[Any]], Any]] = {
     "call_notes": _call_note,
     "opt_outs": _opt_out,
     "vouchers": _voucher,
+    "vouchers_issued": _voucher,
     "attendance": _attendance,
 }
 # Sheets whose clean rows are built a chunk at a time; the others call their builder row by row.
@@ -897,7 +899,7 @@ def _read_book(book: Any, path: Path, region: str, progress: Progress | None, *,
     try:
         with paused():
             titles = list(book.sheet_names)
-            found = [(sheet, _find_sheet(titles, sheet)) for sheet in SHEETS]
+            found = [(sheet, _find_sheet(titles, sheet)) for sheet in READ_SHEETS]
             present = [title for _, title in found if title is not None]
             complete = not any(sheet.required and title is None for sheet, title in found)
             big = dict(found).get(TRANSACTIONS)
@@ -975,7 +977,7 @@ def _read_book(book: Any, path: Path, region: str, progress: Progress | None, *,
         events=records("events"),
         call_notes=records("call_notes"),
         opt_outs=records("opt_outs"),
-        vouchers=records("vouchers"),
+        vouchers=records("vouchers") + records("vouchers_issued"),
         attendance=records("attendance"),
         layouts={k: r.layout for k, r in results.items()},
         problems=tuple(problems),

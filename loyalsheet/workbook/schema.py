@@ -195,6 +195,10 @@ VOUCHERS = Sheet(
     ),
 )
 
+VOUCHERS_ISSUED = Sheet(
+    "vouchers_issued", "Vouchers issued", "已发优惠券", columns=VOUCHERS.columns,
+)
+
 ATTENDANCE = Sheet(
     "attendance", "Event attendance", "活动签到", aliases=("attendance", "event sign-in", "签到", "活动到场"),
     columns=(
@@ -219,7 +223,10 @@ OPT_OUTS = Sheet(
 
 SHEETS: tuple[Sheet, ...] = (MEMBERS, TRANSACTIONS, GIFT_CARDS, COURSE_CARDS, EVENTS, CALL_NOTES, OPT_OUTS, VOUCHERS,
                              ATTENDANCE)
-SHEETS_BY_KEY: dict[str, Sheet] = {s.key: s for s in SHEETS}
+"""The manager's sheets: what ``init`` writes and the demo fills."""
+READ_SHEETS: tuple[Sheet, ...] = (*SHEETS, VOUCHERS_ISSUED)
+"""What the reader reads: the manager's sheets and the owned sheets read back as records (Vouchers issued)."""
+SHEETS_BY_KEY: dict[str, Sheet] = {s.key: s for s in READ_SHEETS}
 
 _STRIP = re.compile(r"[\s_\-./:：()（）\[\]【】*]+")
 
