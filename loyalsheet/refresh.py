@@ -30,6 +30,7 @@ from operator import and_, attrgetter, eq, is_, is_not, le, or_
 from typing import Any, ParamSpec, TypeVar
 
 from .benefits_view import STATUS_BENEFIT_COLUMNS, StatusCells, member_benefits, partner_rows
+from .campaigns.audience import points_audience
 from .collector import paused
 from .config import Config
 from .i18n import t
@@ -472,8 +473,9 @@ def _call_rows(
         norm = _Normalised()
         audiences = []
         for e in upcoming:
-            words = {_norm(w) for w in e.audience}
-            audiences.append((e, words, not words or _norm("all") in words or _norm("全部") in words))
+            points_rules, named = points_audience(e.audience)  # (the yearly exchange's points conditions)
+            words = {_norm(w) for w in named}
+            audiences.append((e, words, not words or _norm("all") in words or _norm("全部") in words, points_rules))
         quadrant_en = _Labels("en")
         confidant = Quadrant.CONFIDANT
         for ms in seg.members:
@@ -484,9 +486,12 @@ def _call_rows(
             if r is None or m is None:
                 continue
             tier = r.tier
-            for e, words, everyone in audiences:
+            for e, words, everyone, points_rules in audiences:
+                if points_rules and not all(rule.holds(r.points) for rule in points_rules):
+                    continue
                 if (everyone or norm[tier.tier] in words or norm[tier.tier_zh] in words
-                        or norm[quadrant_en[ms.quadrant]] in words or norm[m.store or ""] in words):
+                        or norm[quadrant_en[ms.quadrant]] in words or norm[m.store or ""] in words
+                        or (m.partner is not None and norm[m.partner] in words)):
                     add(ms.member_id, 6, "event", e)
 
     ordered = sorted(calls.values(), key=lambda c: (-c.value, c.member.member_id))[: cl.max_rows]

@@ -126,3 +126,23 @@ def test_a_birthday_voucher_is_named_in_the_message_and_issued_once(
     card = json.loads(cli("member", "M1", "--json", "--date", DAY, cwd=tmp_path).out)
     assert [(v["voucher_id"], str(v["valid_until"])) for v in card["vouchers"]] == [
         ("BD2026-M1", "2026-12-21"), ("Q1", "2026-12-31")]
+
+
+def test_the_yearly_exchange_invites_by_points_and_names_what_they_buy(
+        tmp_path: Path, book: Callable[..., Path], cli: Callable[..., Result]) -> None:
+    path = _shop(tmp_path, book)
+    wb = load_workbook(path)
+    ws = wb.create_sheet("活动")
+    for row in (["活动编号", "活动名称", "日期", "提前邀请天数", "邀请对象"],
+                ["E1", "年度积分兑换会", "2026-11-28", 7, "积分>=1000"],
+                ["E2", "联名卡沙龙", "2026-11-28", 7, "招商银行"]):
+        ws.append(row)
+    wb.save(path)
+    shown = cli("today", "--json", "--date", "2026-11-23", "--at", "10:00", "--campaign", "event", cwd=tmp_path)
+    assert shown.code == 0, shown.err
+    plan = json.loads(shown.out)
+    invited = sorted(p["key"] for p in plan["planned"]) + sorted(h["key"] for h in plan["held"])
+    assert invited == ["event:M1:E1", "event:M1:E2"]  # M2 (300 points) and M3 (0) are not invited to E1
+    exchange = next(p for p in plan["planned"] + plan["held"] if p["key"] == "event:M1:E1")
+    assert exchange["preview"] == ("【旗舰店】李娜您好，诚邀您参加11月28日的「年度积分兑换会」，您的1,480积分可兑换面膜一盒，"
+                                   "名额有限，回复或致电即可预约。回T退订")
