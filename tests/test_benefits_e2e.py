@@ -146,3 +146,14 @@ def test_the_yearly_exchange_invites_by_points_and_names_what_they_buy(
     exchange = next(p for p in plan["planned"] + plan["held"] if p["key"] == "event:M1:E1")
     assert exchange["preview"] == ("【旗舰店】李娜您好，诚邀您参加11月28日的「年度积分兑换会」，您的1,480积分可兑换面膜一盒，"
                                    "名额有限，回复或致电即可预约。回T退订")
+
+
+def test_text_from_the_workbook_is_shown_as_typed_on_the_card(
+        tmp_path: Path, book: Callable[..., Path], cli: Callable[..., Result]) -> None:
+    path = _shop(tmp_path, book)
+    wb = load_workbook(path)
+    wb["优惠券"].append(["Q3", "M3", "礼品", "[red]护手霜[/red]", "2026-11-01", None, "活动"])
+    wb.save(path)
+    shown = cli("member", "M3", "--date", DAY, cwd=tmp_path)
+    assert shown.code == 0, shown.err
+    assert "Q3：礼品券（[red]护手霜[/red]），长期有效" in shown.out

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from ..benefits_view import card_fields, member_benefits
@@ -137,14 +138,18 @@ def _show_benefits(row: Callable[[str, Any], None], card: dict[str, Any]) -> Non
     """The card's benefit lines (see :func:`loyalsheet.benefits_view.card_fields`)."""
     if "rewards" not in card:
         return
-    row("card.rewards_now", card["rewards"]["now_text"])
-    row("card.rewards_next", card["rewards"]["next_text"])
-    row("card.vouchers", "; ".join(v["text"] for v in card["vouchers"]))
+
+    def text(value: str | None) -> str | None:  # the workbook's and config's text is data, not rich markup
+        return escape(value) if value else None
+
+    row("card.rewards_now", text(card["rewards"]["now_text"]))
+    row("card.rewards_next", text(card["rewards"]["next_text"]))
+    row("card.vouchers", text("; ".join(v["text"] for v in card["vouchers"])))
     if card["friends_discount"]:
-        row("card.friends_discount", card["friends_discount"]["text"])
-    row("card.friends_card", card["friends_card"])
-    row("card.partner", card["partner"])
-    row("card.source", card["source"])
+        row("card.friends_discount", text(card["friends_discount"]["text"]))
+    row("card.friends_card", text(card["friends_card"]))
+    row("card.partner", text(card["partner"]))
+    row("card.source", text(card["source"]))
 
 
 def _show_card(app: App, card: dict[str, Any]) -> None:
