@@ -168,3 +168,20 @@ def test_check_finds_each_problem_at_its_cell_and_changes_nothing(book: Callable
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
     zh = cli("check", "--workbook", str(path), "--date", TODAY.isoformat(), "--lang", "zh", cwd=tmp_path)
     assert "这张券已在第 2 行" in zh.out and "优惠券已于 2026-10-31 过期后仍被使用" in zh.out
+
+
+def test_the_demo_has_vouchers_attendance_source_and_partner_and_checks_clean(tmp_path: Path,
+                                                                                cli: Callable[..., Result]) -> None:
+    made = cli("demo", str(tmp_path / "shop"), "--members", "200", "--date", TODAY.isoformat(), "--lang", "en")
+    assert made.code == 0, made.err
+    mf = read_member_file(tmp_path / "shop" / "members.xlsx")
+    assert len(mf.vouchers) >= 10 and {v.kind for v in mf.vouchers} == set(VoucherKind)
+    used = {t.voucher for t in mf.txns if t.voucher}
+    assert used and used < {v.voucher_id for v in mf.vouchers}
+    assert mf.attendance and {a.came for a in mf.attendance} == {True, False}
+    assert all(m.source for m in mf.members) and any(m.partner for m in mf.members)
+    statuses = voucher_statuses(mf.vouchers, mf.txns, TODAY)
+    assert {s.state for ss in statuses.values() for s in ss} >= {VoucherState.OPEN, VoucherState.USED,
+                                                                  VoucherState.EXPIRED}
+    checked = cli("check", "--config", str(tmp_path / "shop" / "config.yaml"), "--json", "--date", TODAY.isoformat())
+    assert checked.code == 0 and json.loads(checked.out)["errors"] == 0, checked.out
