@@ -76,6 +76,9 @@ def context(c: Candidate, member: Member | None, result: MemberResult | None, la
     for key, value in c.data.items():
         if key in ("rewards", "rewards_expiring"):
             value = [{"name": en if lang == "en" else zh, "points": pts} for zh, en, pts in value]
+        elif key == "next_reward" and value is not None:
+            zh, en, pts, missing = value
+            value = {"name": en if lang == "en" else zh, "points": pts, "missing": missing}
         elif key == "festival":
             value = c.data.get("festival_en", value) if lang == "en" else value
         ctx[key] = value

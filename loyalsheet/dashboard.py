@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from .benefits_view import partner_rows
 from .events import Funnel
 from .i18n import t
 from .model import MemberFile
@@ -139,6 +140,7 @@ def build_dashboard(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: st
               value_format=COUNT)
         chart("column", t("dash.store_spend", lang), f"C{bf}:C{bl}", f"A{bf}:A{bl}", series=t("dash.spend", lang),
               labels=True, value_format=money)
+    rows.extend(partner_rows(mf.members, lang))  # members by co-branded card (none: nothing)
     rows.extend(list(r) for r in data.effect)
     title = t("dash.title", lang, day=today.isoformat())
     head = [f"{title} · {data.store}" if data.store else title, "", ""]

@@ -174,6 +174,10 @@ _COURSES = (
     ("面部护理", 10, 2980), ("面部护理", 5, 1680), ("肩颈按摩", 10, 1980), ("头皮护理", 5, 980),
     ("针灸", 10, 2680), ("小气泡清洁", 5, 880),
 )  # fmt: skip
+_SOURCES = ("到店", "到店", "朋友圈", "活动", "大众点评", "到店", "美团", "小王推广")
+_PARTNERS = (None, None, None, None, None, None, None, None, None, None, "招商银行", None, None, "万达广场")
+_VOUCHERS = (("代金", 50, "积分兑换"), ("代金", 100, "生日"), ("折扣", "88折", "活动"), ("礼品", "护手霜", "活动"),
+             ("代金", 80, "召回"), ("代金", 100, "推荐"))
 _REDEEM_NOTES = ("兑换护手霜", "兑换面膜一盒", "兑换洗发水", "兑换代金券")
 _CALL_OUTCOMES = (
     ("已接通", "说最近工作忙，下个月再来"), ("已接通", "对上次的护理很满意"), ("未接", "未接听，稍后再打"),
@@ -233,6 +237,7 @@ class _Generator:
         self.call_notes: list[list[Any]] = []
         self.attendance: list[list[Any]] = []
         self.opt_outs: list[list[Any]] = []
+        self.vouchers: list[list[Any]] = []
         self.member_rows: list[list[Any]] = []
         self.txn_extras: list[list[Any]] = []  # rows added by planted mistakes
 
@@ -270,6 +275,7 @@ class _Generator:
             cells.get("special_offer"),
             store,
             cells.get("staff") or self.pick_staff(str(store)),
+            cells.get("voucher"),
             cells.get("note"),
         ]
 
@@ -483,6 +489,7 @@ class _Generator:
             language,
             notes,
             join_source(m.mid, referred_by),
+            _PARTNERS[m.idx % len(_PARTNERS)],
         ]
 
     def annual_fees(self, m: _Member) -> date:
@@ -578,7 +585,7 @@ class _Generator:
                 when = datetime.fromordinal(d) + (_OPEN_MINUTES + int(rnd() * _OPEN_SPAN)) * minute
                 rows.append(
                     [when, mid, PURCHASE, amount, None, paid, None, None, category, special, store,
-                     names[int(rnd() * len(names))], None]
+                     names[int(rnd() * len(names))], None, None]
                 )  # fmt: skip
 
     def stored_value(self) -> None:
@@ -890,6 +897,30 @@ class _Generator:
         self.make_call_notes()
         self.make_opt_outs()
         self.make_attendance()
+        self.make_vouchers()
+
+    def make_vouchers(self) -> None:
+        """Vouchers given to about one member in ten (after every other row, so those stay as they were);
+        about half used once on a later purchase within their validity, a few lapsing in the next days."""
+        rng = self.rng
+        today = self.today
+        rows: list[list[Any]] = []
+        for m in self.members:
+            if not m.purchases or rng.random() >= 0.1:
+                continue
+            kind, value, source = rng.choice(_VOUCHERS)
+            if rng.random() < 0.25:  # a recent one, lapsing soon
+                issued = today - timedelta(days=rng.randint(40, 55))
+                until = today + timedelta(days=rng.randint(1, 20))
+            else:
+                issued = max(date.fromordinal(m.joined), today - timedelta(days=rng.randint(30, 500)))
+                until = issued + timedelta(days=rng.choice((60, 90, 180)))
+            vid = f"Q{len(rows) + 1:04d}"
+            rows.append([vid, m.mid, kind, value, issued, until, source, None])
+            later = [r for r in m.purchases if issued <= r[0].date() <= min(until, today)]
+            if later and rng.random() < 0.5:
+                rng.choice(later)[12] = vid
+        self.vouchers = rows
 
     def transactions(self) -> list[list[Any]]:
         rows: list[list[Any]] = []
@@ -1087,6 +1118,7 @@ def generate(
         "call_notes": gen.call_notes,
         "attendance": gen.attendance,
         "opt_outs": gen.opt_outs,
+        "vouchers": gen.vouchers,
     }
     sent = None
     if history:

@@ -117,7 +117,7 @@ def message_history(members: Sequence[Sequence[Any]], txns: Sequence[Sequence[An
         names = staff.get(store) or next(iter(staff.values()))
         moment = datetime.combine(when, time(11 + rng.randint(0, 8), rng.randint(0, 59)))
         extra.append([moment, mid, purchase, rng.choice(_PRICES), None, None, None, None, rng.choice(categories),
-                      None, store, rng.choice(names), None])
+                      None, store, rng.choice(names), None, None])  # (voucher and note blank)
     return History(tuple(sent), tuple(extra))
 
 

@@ -63,6 +63,8 @@ from .rules.split import problems_in_parts
 from .segments import Activity, MemberSegments, Move, SegmentResult, moves, segment
 from .sender import Outcome, SendReport, send_all
 from .validation import Context, validate
+from .vouchers_issued import TITLE as ISSUED_TITLE
+from .vouchers_issued import giving_campaigns, issued_from_ledger, vouchers_issued_sheet
 from .workbook.access import BookAccess
 from .workbook.chain import store_sheet_title
 from .workbook.reader import Progress
@@ -113,7 +115,7 @@ def _store_rows(config: Config, mf: MemberFile, store: str) -> set[tuple[str, in
     rows = {("members", m.row) for m in mf.members if m.member_id in ids}
     rows |= {("transactions", x.row) for x in mf.txns
              if config.home_store(x.store or home.get(x.member_id)) == store}
-    for key in ("gift_cards", "course_cards", "call_notes", "opt_outs"):
+    for key in ("gift_cards", "course_cards", "call_notes", "opt_outs", "vouchers", "attendance"):
         rows |= {(key, r.row) for r in getattr(mf, key) if getattr(r, "member_id", None) in ids}
     rows |= {("events", e.row) for e in mf.events}
     return rows
@@ -440,7 +442,13 @@ def _write_log(config: Config, book: BookAccess, ledger: Ledger, now: datetime, 
         sheets.append(optouts_received.sheet(received, lang, config.header_style))
     if config.channels.sms is not None:
         sheets.append(replies_sheet_of(config, ledger, mf, lang, now))
+    giving = giving_campaigns(config.campaigns)
     try:
+        if giving:  # the vouchers the messages gave: a row each, once (see loyalsheet.vouchers_issued)
+            issued = vouchers_issued_sheet(book.read_owned_sheet(ISSUED_TITLE),
+                                           issued_from_ledger(ledger.given(giving), config.campaigns),
+                                           config.header_style, lang)
+            sheets += [issued] if issued is not None else []
         book.write_owned_sheets(sheets, config.backups)
     except WorkbookError as exc:
         return t(exc.code, lang, **exc.params)

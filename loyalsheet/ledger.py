@@ -816,6 +816,15 @@ class Ledger:
                                 (f"{campaign}:", f"{campaign};", State.SENT.value))
         return [(str(k), str(c)) for k, c in rows]
 
+    def given(self, campaigns: Sequence[str]) -> list[Entry]:
+        """The rows of these campaigns that were sent or are in doubt (the vouchers their messages gave)."""
+        if not campaigns:
+            return []
+        marks = ",".join("?" * len(campaigns))
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM messages WHERE campaign IN ({marks}) "
+                                "AND state IN ('sent', 'unknown') ORDER BY planned_for, key", list(campaigns))
+        return [_entry(r) for r in rows]
+
     def entries(self, keys: Iterable[str]) -> dict[str, Entry]:
         """The rows of those ``keys`` the ledger has (a bulk :meth:`entry`, for planning a day)."""
         wanted = list(dict.fromkeys(keys))

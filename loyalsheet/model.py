@@ -77,7 +77,8 @@ class Member:
     email_consent: bool | None = None
     language: str | None = None
     notes: str | None = None
-    source: str | None = None  # how they joined: referral, event, walk-in, online, or a promoter's name
+    source: str | None = None  # how they joined: referral, event, walk-in, online, a promoter's name
+    partner: str | None = None  # the partner of a co-branded card (联名卡)
 
 
 class Txn(NamedTuple):
@@ -102,6 +103,7 @@ class Txn(NamedTuple):
     staff: str | None = None
     note: str | None = None
     at: datetime | None = None  # when a time of day was typed too
+    voucher: str | None = None  # the voucher used on this row
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,14 +142,39 @@ class Event:
     template: str | None = None
 
 
+class VoucherKind(enum.StrEnum):
+    CASH = "cash"  # an amount off
+    PERCENT = "percent"  # a percentage off
+    GIFT = "gift"  # a gift, named
+
+
+@dataclass(frozen=True, slots=True)
+class Voucher:
+    """A voucher held by a member: on the manager's Vouchers sheet, or issued by the tool (``sheet``
+    then names its owned sheet). ``value`` is the money off (cash) or the percentage off (percent: 12 is
+    12% off, 88折); ``gift`` the gift's name."""
+
+    row: int
+    voucher_id: str
+    member_id: str
+    kind: VoucherKind
+    issued: date
+    value: Decimal | None = None
+    gift: str | None = None
+    valid_until: date | None = None
+    source: str | None = None
+    note: str | None = None
+    sheet: str = "vouchers"
+
+
 @dataclass(frozen=True, slots=True)
 class Attendance:
-    """A row of the Event attendance sheet (活动签到): whether a member came to an event."""
+    """One row of the Event attendance sheet: who came to an event (None: not said)."""
 
     row: int
     event_id: str
     member_id: str
-    came: bool = True
+    came: bool | None = None
     note: str | None = None
 
 
@@ -229,8 +256,9 @@ class MemberFile:
     course_cards: tuple[CourseCard, ...] = ()
     events: tuple[Event, ...] = ()
     call_notes: tuple[CallNote, ...] = ()
-    attendance: tuple[Attendance, ...] = ()
     opt_outs: tuple[OptOut, ...] = ()
+    vouchers: tuple[Voucher, ...] = ()
+    attendance: tuple[Attendance, ...] = ()
     layouts: Mapping[str, SheetLayout] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()  # problems found while reading cells
     parts: tuple[BookPart, ...] = ()

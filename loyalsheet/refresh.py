@@ -29,6 +29,7 @@ from operator import and_, attrgetter, eq, is_, is_not, le, or_
 from typing import Any, ParamSpec, TypeVar
 
 from . import optouts_received
+from .benefits_view import STATUS_BENEFIT_COLUMNS, StatusCells, member_benefits
 from .calls.build import CallList
 from .calls.outcomes import CallOutcome
 from .calls.sheet import (
@@ -52,6 +53,7 @@ from .facts import Facts, MemberFacts
 from .i18n import t
 from .model import CallNote, MemberFile, PaidWith, Txn, TxnType
 from .rules import Evaluation, explain
+from .rules.benefits import Benefits
 from .rules.explain import ReasonTexts
 from .segments import Move, Quadrant, RfmGroup, SegmentResult, Stage, Standing, label, moves
 from .sheet_looks import call_log_look, calls_look, currency_symbol, status_look, tier_fills
@@ -74,7 +76,7 @@ STATUS_COLUMNS = (
     ("储值余额", "Stored value"), ("四象限", "Quadrant"), ("RFM", "RFM"), ("RFM 分组", "RFM group"),
     ("生命周期", "Lifecycle"), ("生命周期原因", "Lifecycle reason"), ("最近到店", "Last visit"),
     ("到店次数(12个月)", "Visits (window)"), ("消费(12个月)", "Spend (window)"), ("沉睡贵宾", "Gone quiet"),
-    ("大客户", "Whale"), ("下月生日", "Birthday next month"), ("已退订", "Opted out"),
+    ("大客户", "Whale"), ("下月生日", "Birthday next month"), ("已退订", "Opted out"), *STATUS_BENEFIT_COLUMNS,
 )
 
 _P = ParamSpec("_P")
@@ -179,7 +181,7 @@ class _Labels(dict[Any, str]):
 
 
 def _status_rows(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str,
-                 opted_out: Mapping[str, str]) -> list[list[CellValue]]:
+                 opted_out: Mapping[str, str], benefits: Benefits | None = None) -> list[list[CellValue]]:
     rows: list[list[CellValue]] = []
     next_month = _next_month(seg.today)
     # members who share a tier result (everyone who never left the first tier) share its reason: render it
@@ -190,6 +192,8 @@ def _status_rows(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str,
     yes = t("seg.yes", lang)
     zh = lang == "zh"
     results, segments = ev.members, seg.by_id
+    benefit_cells = StatusCells(benefits, lang) if benefits is not None else None
+    no_benefits: list[CellValue] = [None, None]
     for m in mf.members:
         member_id = m.member_id
         r = results.get(member_id)
@@ -211,6 +215,7 @@ def _status_rows(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str,
             yes if ms.gone_quiet else "", yes if ms.whale else "",
             birthday if birthday is not None and (birthday.year, birthday.month) == next_month else None,
             opted_out.get(member_id),
+            *(benefit_cells(member_id, f.points) if benefit_cells is not None else no_benefits),
         ])
     return rows
 
@@ -488,6 +493,7 @@ def build_refresh(
     style = config.header_style
     today = seg.today
     status_look_, calls_look_, currency = _looks(config, lang)
+    benefits = member_benefits(mf, config, config.campaigns, today)
     moved = tuple(moves(previous_standing(previous_status), seg) if moved is None else moved)
     if sent_by_member is not None:
         sent = Counter(campaign for campaign, _ in sent_by_member)
@@ -496,7 +502,7 @@ def build_refresh(
         collected = [x.outcome for x in previous.typed]
         log = read_call_log(previous_log) + collected
         notes: list[CallNote | CallOutcome] = [*mf.call_notes, *log]
-        status = _status_sheet(_status_rows(mf, ev, seg, lang, opted_out), style, status_look_)
+        status = _status_sheet(_status_rows(mf, ev, seg, lang, opted_out, benefits), style, status_look_)
         week = _week_calls(mf, ev, seg, config, lang, notes, previous.waiting, None, early)
         funnels = event_funnels(mf, log, invitations, today)
         by_segment = seg.counts()
@@ -555,7 +561,7 @@ def build_refresh(
         for name, view in views.items():
             by_store.append((name, len(view.mf.members),
                              sum((f.spend_window for f in Facts(view.ev, view.seg)), Decimal(0))))
-        status = _status_sheet(_status_rows(mf, ev, seg, lang, opted_out), style, status_look_)
+        status = _status_sheet(_status_rows(mf, ev, seg, lang, opted_out, benefits), style, status_look_)
         by_segment = seg.counts()
         funnels = event_funnels(mf, [o for lg in logs.values() for o in lg], invitations, today)
         all_calls = _calls_made([*mf.call_notes, *(o for lg in logs.values() for o in lg)], today)

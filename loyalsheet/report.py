@@ -10,9 +10,9 @@ from typing import Any
 
 from .i18n import has, t
 from .model import MemberFile, Problem, Severity
-from .workbook.schema import SHEETS, SHEETS_BY_KEY
+from .workbook.schema import READ_SHEETS, SHEETS_BY_KEY
 
-_SHEET_ORDER = {s.key: i for i, s in enumerate(SHEETS)}
+_SHEET_ORDER = {s.key: i for i, s in enumerate(READ_SHEETS)}
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def status_look(tiers: Mapping[str, str], lang: str, currency: str) -> Look:
         Col("id"), Col("name"), Col("choice", fills=tiers), Col("wrap"), Col("int"), Col("date"), Col("int"),
         Col("money"), Col("choice"), Col("text"), Col("choice"), Col("choice", fills=stage_fills(lang)), Col("wrap"),
         Col("date"), Col("int"), Col("money"), Col("flag", mark=GONE_QUIET_FILL), Col("flag", mark=WHALE_FILL),
-        Col("date", mark=BIRTHDAY_FILL), Col("wrap", width=24),
+        Col("date", mark=BIRTHDAY_FILL), Col("wrap", width=24), Col("wrap", width=36), Col("wrap", width=30),
     ))
 
 

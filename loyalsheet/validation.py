@@ -16,6 +16,7 @@ from operator import attrgetter, gt, is_, not_, or_
 from typing import Any
 
 from .model import MemberFile, Membership, PaidWith, Problem, Severity, TxnType
+from .rules.vouchers import voucher_use_problems
 
 _ZERO = Decimal(0)
 _MEMBER, _DAY, _AMOUNT, _TYPE, _PAID_WITH, _STORE = map(
@@ -234,6 +235,28 @@ def check_notes_and_opt_outs(mf: MemberFile, ctx: Context) -> Iterator[Problem]:
         seen.setdefault(e.event_id, e.row)
 
 
+def check_vouchers(mf: MemberFile, ctx: Context) -> Iterator[Problem]:
+    """The Vouchers sheet (unique IDs, known holders, an end not before the start), every use of a
+    voucher on Transactions, and the Event attendance sheet (known events and members)."""
+    ids = {m.member_id for m in mf.members}
+    seen: dict[str, int] = {}
+    for v in mf.vouchers:
+        if v.voucher_id in seen:
+            yield _err("duplicate_voucher_id", v.sheet, v.row, "voucher_id", v.voucher_id, first_row=seen[v.voucher_id])
+        seen.setdefault(v.voucher_id, v.row)
+        if v.member_id not in ids:
+            yield _err("unknown_member", v.sheet, v.row, "member_id", v.member_id)
+        if v.valid_until is not None and v.valid_until < v.issued:
+            yield _err("voucher_ends_before_issue", v.sheet, v.row, "valid_until", v.valid_until, issued=v.issued)
+    yield from voucher_use_problems(mf.vouchers, mf.txns)
+    events = {e.event_id for e in mf.events}
+    for a in mf.attendance:
+        if a.event_id not in events:
+            yield _err("unknown_event", "attendance", a.row, "event_id", a.event_id)
+        if a.member_id not in ids:
+            yield _err("unknown_member", "attendance", a.row, "member_id", a.member_id)
+
+
 CHECKS: tuple[Callable[[MemberFile, Context], Iterable[Problem]], ...] = (
     check_member_ids,
     check_members,
@@ -243,6 +266,7 @@ CHECKS: tuple[Callable[[MemberFile, Context], Iterable[Problem]], ...] = (
     check_transactions,
     check_cards,
     check_notes_and_opt_outs,
+    check_vouchers,
 )
 
 

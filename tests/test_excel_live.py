@@ -297,10 +297,11 @@ def test_send_button_sends_what_the_cli_sends(demo_xlsm: Path, tmp_path: Path, c
 def test_a_job_that_cannot_run_says_why_in_the_status_cell(tmp_path: Path) -> None:
     write_macro_book(tmp_path / "members.xlsm")
     live = OpenpyxlBook(tmp_path / "members.xlsm")  # no config.yaml beside it
+    sheets = len(live.wb.worksheets)
     status = excel.refresh_segments(live, day=DAY)
     assert "config.yaml" in status
     assert live.names[STATUS_NAME].refers_to_range.value == [[status]]
-    assert len(live.wb.worksheets) == 1 + len(SHEETS)  # nothing written (Start and the member file's sheets)
+    assert len(live.wb.worksheets) == sheets == 1 + len(SHEETS)  # the Start sheet and the member file's: nothing written
 
 
 def test_text_that_looks_like_a_number_or_formula_stays_text() -> None:

@@ -153,14 +153,14 @@ def test_every_shipped_template_renders_for_demo_members_in_both_languages(demo_
                                                    include_gift_card=config.tiers.spend.include_gift_card)
     result = check_templates(Templates(), config, mf, ev, seg, DAY)
     assert result.errors == []
-    assert result.templates == 52 and result.renders > 1000
+    assert result.templates == 56 and result.renders > 1000
     assert not [w for w in result.warnings if w.code in ("templates.unused", "templates.fallback")]
 
 
 def test_templates_check_command(cli: Callable[..., Result], tmp_path: Path) -> None:
     ok = cli("templates", "check", "--members", "40", "--lang", "en", cwd=tmp_path)
     assert ok.code == 0, ok.err
-    assert "Checked 52 templates" in ok.out and "All templates render." in ok.out
+    assert "Checked 56 templates" in ok.out and "All templates render." in ok.out
     broken = tmp_path / "mine"
     broken.mkdir()
     for f in TEMPLATES_DIR.glob("birthday.*.j2"):

@@ -33,10 +33,13 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from ..facts import MemberFacts
-from ..model import Member, MemberFile, Membership, TxnType
+from ..model import Member, MemberFile, Membership, TxnType, Voucher, VoucherKind
 from ..rules import CardStatus, CourseStatus, Evaluation, MemberResult, Reason, lunar_to_solar
+from ..rules.benefits import RewardOption, reward_lines
 from ..rules.settings import parse_month_day
+from ..rules.vouchers import issued_voucher, open_vouchers, voucher_statuses, zhe
 from ..segments import SegmentResult, label
+from .audience import points_audience
 from .settings import CampaignSettings, ChannelName, Kind, MessagingSettings, parse_lunar_month_day
 
 _NO_DATA: Mapping[str, Any] = MappingProxyType({})
@@ -152,6 +155,10 @@ def _birthdays(d: _Day) -> Iterator[Candidate]:
                 "age": b.turning, "gift": b.budget > 0, "gift_budget": b.budget}
         why = Reason("camp.why.birthday_gift" if b.budget > 0 else "camp.why.birthday",
                      {"day": b.next, "budget": b.budget})
+        gift = d.settings.birthday.voucher
+        if gift is not None:
+            data.update(_voucher_data(issued_voucher("birthday", m.member_id, str(b.year), gift.kind, gift.value,
+                                                     gift.valid_days, d.today)))
         yield d.make("birthday", m.member_id, str(b.year), why, data)
 
 
@@ -179,6 +186,13 @@ def _rewards(d: _Day, points: int) -> tuple[tuple[str, str, int], ...]:
                  if r.points <= points)
 
 
+def _next_reward(d: _Day, points: int) -> tuple[str, str, int, int] | None:
+    """The cheapest reward the member cannot take yet: (Chinese name, English name, points, points missing)."""
+    lines = reward_lines((RewardOption(r.name, r.name_en or r.name, r.points) for r in d.settings.rewards), points)
+    nxt = lines.next
+    return None if nxt is None else (nxt.name, nxt.name_en, nxt.points, lines.missing)
+
+
 def _points(d: _Day) -> Iterator[Candidate]:
     s = d.settings.points_expiring
     for m, r in d.results():
@@ -191,7 +205,7 @@ def _points(d: _Day) -> Iterator[Candidate]:
         # rewards: what the whole balance buys; rewards_expiring: what the expiring points alone buy
         data = {"expiring_points": expiring, "expires": expires, "balance": f.points,
                 "days_left": (expires - d.today).days, "rewards": _rewards(d, f.points),
-                "rewards_expiring": _rewards(d, expiring)}
+                "rewards_expiring": _rewards(d, expiring), "next_reward": _next_reward(d, f.points)}
         why = Reason("camp.why.points", {"points": expiring, "day": expires})
         yield d.make("points-expiring", m.member_id, expires.isoformat(), why, data)
 
@@ -236,7 +250,11 @@ def _win_back(d: _Day) -> Iterator[Candidate]:
         last = ms.activity.last_visit
         if last is None or ms.member_id not in d.members or not (ms.gone_quiet or d.sample):
             continue
-        data = {"last_visit": last, "days_since": (d.today - last).days}
+        data: dict[str, Any] = {"last_visit": last, "days_since": (d.today - last).days}
+        gift = d.settings.win_back.voucher
+        if gift is not None:
+            data.update(_voucher_data(issued_voucher("winback", ms.member_id, last.isoformat(), gift.kind, gift.value,
+                                                     gift.valid_days, d.today)))
         yield d.make("winback", ms.member_id, last.isoformat(), Reason("camp.why.winback", {"why": ms.quiet_reason}),
                      data)
 
@@ -254,6 +272,8 @@ def _audience_words(d: _Day, m: Member, r: MemberResult) -> set[str]:
     if m.store:
         words.add(_norm(m.store))
     words.update(_norm(w) for w in _MEMBERSHIP_WORDS.get(m.membership, ()))
+    if m.partner:
+        words.add(_norm(m.partner))
     ms = d.seg.by_id.get(m.member_id) if d.seg is not None else None
     if ms is not None:
         for value in (ms.stage, ms.quadrant, ms.rfm.group if ms.rfm else None):
@@ -272,21 +292,56 @@ def _events(d: _Day) -> Iterator[Candidate]:
         invite = e.invite_days if e.invite_days is not None else s.days
         if not d.due_before(e.day, invite):
             continue
-        wanted = {_norm(w) for w in e.audience if w.strip()}
+        points_rules, words = points_audience(e.audience)
+        wanted = {_norm(w) for w in words if w.strip()}
         everyone = not wanted or bool(wanted & _ALL)
-        data = {"event_id": e.event_id, "event_title": e.title, "event_day": e.day,
-                "days_until": (e.day - d.today).days}
+        data: Mapping[str, Any] = {"event_id": e.event_id, "event_title": e.title, "event_day": e.day,
+                                   "days_until": (e.day - d.today).days, "points_exchange": bool(points_rules)}
         why = (Reason("camp.why.event_all", {"title": e.title, "day": e.day}) if everyone else
                Reason("camp.why.event", {"title": e.title, "day": e.day, "audience": ", ".join(e.audience)}))
-        invited = set() if everyone or d.sample else {
-            m.member_id for m, r in d.results() if wanted & _audience_words(d, m, r)}
+
+        invited = set() if d.sample else {
+            m.member_id for m, r in d.results()
+            if (not points_rules or all(rule.holds(r.points) for rule in points_rules))
+            and (everyone or wanted & _audience_words(d, m, r))}
         for n, (m, r) in enumerate(d.results()):
             if d.sample and not d.few(n, m):
                 continue
             # a household is one unit: a card holder's invitation invites the family on the card (one message
             # per phone is the policy's: family members sharing a phone get one)
-            if everyone or d.sample or m.member_id in invited or r.family_holder in invited:
-                yield d.make("event", m.member_id, e.event_id, why, data, template=e.template or None)
+            if d.sample or m.member_id in invited or (r.family_holder in invited and not points_rules):
+                member_data = data
+                if points_rules:  # the yearly exchange: each invitation names what the member's points buy
+                    balance = r.points.balance
+                    member_data = {**data, "balance": balance, "rewards": _rewards(d, balance),
+                                   "next_reward": _next_reward(d, balance)}
+                yield d.make("event", m.member_id, e.event_id, why, member_data, template=e.template or None)
+
+
+def _voucher_data(v: Voucher) -> dict[str, Any]:
+    """What a template needs to name a voucher: its number, kind, value (and 折 for a percentage), end."""
+    zhe_text = zhe((100 - v.value) / 100).removesuffix("折") if v.kind is VoucherKind.PERCENT and v.value else ""
+    return {"voucher_id": v.voucher_id, "voucher_kind": v.kind.value, "voucher_value": v.value,
+            "voucher_gift": v.gift, "voucher_zhe": zhe_text, "voucher_until": v.valid_until}
+
+
+def _vouchers(d: _Day) -> Iterator[Candidate]:
+    """Open vouchers lapsing within ``days``: once per voucher, naming it."""
+    days = d.settings.voucher_expiring.days
+    by_member = voucher_statuses(d.mf.vouchers, d.mf.txns, d.today)
+    for mid, statuses in by_member.items():
+        if mid not in d.members:
+            continue
+        for st in open_vouchers(statuses):
+            v = st.voucher
+            end = v.valid_until
+            if end is None and d.sample:
+                end = d.today + timedelta(days=days)
+            if end is None or not d.due_before(end, days):
+                continue
+            data = {**_voucher_data(v), "valid_until": end, "days_left": (end - d.today).days}
+            why = Reason("camp.why.voucher", {"voucher_id": v.voucher_id, "day": end})
+            yield d.make("voucher-expiring", mid, v.voucher_id, why, data)
 
 
 def _course_cards(d: _Day) -> Iterator[Candidate]:
@@ -331,7 +386,8 @@ def _statements(d: _Day) -> Iterator[Candidate]:
         data = {"month": start, "balance": f.points, "stored_value": f.stored_value, "sessions_left": sessions,
                 "expiring_points": soon.points if soon else 0,
                 "expires": soon.expires if soon else None, "rewards": _rewards(d, f.points),
-                "rewards_expiring": _rewards(d, soon.points if soon else 0)}
+                "rewards_expiring": _rewards(d, soon.points if soon else 0),
+                "next_reward": _next_reward(d, f.points)}
         why = Reason("camp.why.statement", {"month": month, "points": f.points})
         yield d.make("statement", m.member_id, month, why, data)
 
@@ -396,6 +452,8 @@ def candidates(mf: MemberFile, ev: Evaluation, seg: SegmentResult | None, settin
         out.extend(c for c in _followups(d, first_purchases(mf, today)) if on(c.campaign))
     if on("points-expiring"):
         out.extend(_points(d))
+    if on("voucher-expiring"):
+        out.extend(_vouchers(d))
     if on("giftcard-lapsing") or on("giftcard-friend"):
         out.extend(c for c in _gift_cards(d) if on(c.campaign))
     if on("membership-ending"):

@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import time
+from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..rules.settings import parse_month_day
+from ..rules.vouchers import percent_off
 
 ChannelName = Literal["sms", "email"]
 Kind = Literal["service", "marketing"]
@@ -26,6 +28,7 @@ CAMPAIGN_NAMES: tuple[str, ...] = (
     "birthday",
     "membership-ending",
     "points-expiring",
+    "voucher-expiring",
     "giftcard-lapsing",
     "giftcard-friend",
     "course-card",
@@ -103,9 +106,31 @@ class _Campaign(_Strict):
         return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()[:8]
 
 
+class VoucherGift(_Strict):
+    """A voucher a campaign gives with its message (written into the owned sheet 已发优惠券 Vouchers issued)."""
+
+    kind: Literal["cash", "percent", "gift"] = Field("cash", description="cash (an amount off), percent (off) or gift")
+    value: str = Field(min_length=1, description="The amount off (50), the percentage off (10 or 9折), or the gift's name")
+    valid_days: int = Field(30, ge=1, le=3660, description="Good for this many days from the day the message goes")
+
+    @model_validator(mode="after")
+    def _value(self) -> VoucherGift:
+        if self.kind == "cash":
+            try:
+                ok = Decimal(self.value) > 0
+            except InvalidOperation:
+                ok = False
+            if not ok:
+                raise ValueError(f"'{self.value}' is not an amount: write e.g. 50")
+        elif self.kind == "percent" and percent_off(self.value) is None:
+            raise ValueError(f"'{self.value}' is not a percentage off: write e.g. 10 or 9折")
+        return self
+
+
 class BirthdayCampaign(_Campaign):
     template: str = Field("birthday", description=_TEMPLATE_DOC)
     kind: Kind = Field("marketing", description=_KIND_DOC)
+    voucher: VoucherGift | None = Field(None, description="A voucher given with the wishes and named in them; blank: none")
     days_before: int = Field(
         0, ge=0, le=30,
         description="Send this many days before the birthday (0: on the day); a day missed is caught up until the "
@@ -148,6 +173,11 @@ class PointsExpiringCampaign(_Campaign):
     min_points: int = Field(100, ge=1, description="Only when at least this many points lapse")
 
 
+class VoucherExpiringCampaign(_Campaign):
+    template: str = Field("voucher-expiring", description=_TEMPLATE_DOC)
+    days: int = Field(7, ge=0, le=366, description="Remind this many days before an unused voucher lapses (once per voucher)")
+
+
 class GiftCardCampaign(_Campaign):
     template: str = Field("giftcard-lapsing", description=_TEMPLATE_DOC)
     days: int = Field(14, ge=0, le=366, description="Remind this many days before a card with money left lapses")
@@ -164,6 +194,7 @@ class WinBackCampaign(_Campaign):
     template: str = Field("winback", description=_TEMPLATE_DOC)
     kind: Kind = Field("marketing", description=_KIND_DOC)
     holdout: float = Field(0.1, ge=0.0, le=0.5, description=_HOLDOUT_DOC)
+    voucher: VoucherGift | None = Field(None, description="A voucher given with the message and named in it; blank: none")
 
 
 class EventCampaign(_Campaign):
@@ -219,6 +250,9 @@ class CampaignSettings(_Strict):
     points_expiring: PointsExpiringCampaign = Field(
         default_factory=PointsExpiringCampaign, description="Points about to lapse, with what they can buy"
     )
+    voucher_expiring: VoucherExpiringCampaign = Field(
+        default_factory=VoucherExpiringCampaign, description="Unused vouchers about to lapse, named"
+    )
     gift_card_lapsing: GiftCardCampaign = Field(
         default_factory=GiftCardCampaign, description="Gift cards with money left about to lapse (giver and friend)"
     )
@@ -247,6 +281,7 @@ class CampaignSettings(_Strict):
         return {
             "birthday": self.birthday, "followup-3d": self.followup_3d, "followup-3w": self.followup_3w,
             "followup-3m": self.followup_3m, "points-expiring": self.points_expiring,
+            "voucher-expiring": self.voucher_expiring,
             "giftcard-lapsing": self.gift_card_lapsing, "giftcard-friend": self.gift_card_lapsing,
             "membership-ending": self.membership_ending, "winback": self.win_back, "event": self.events,
             "course-card": self.course_cards, "statement": self.statement, "festival": self.festivals,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from .. import optouts_received
+from ..benefits_view import card_fields, member_benefits
 from ..calls import outcomes
 from ..calls.outcomes import CallOutcome
 from ..calls.sheet import CALL_LOG, read_call_log, sheet_title
@@ -23,6 +25,7 @@ from ..facts import Facts, MemberFacts
 from ..i18n import one_language
 from ..model import CallNote, Member, MemberFile, Txn, TxnType
 from ..rules import Evaluation, MemberResult, birthdays_in_month, evaluate, explain
+from ..rules.benefits import Benefits
 from ..rules.explain import display
 from ..workbook import parse as P
 from ..workbook.access import BookAccess
@@ -37,6 +40,9 @@ class Loaded:
     ev: Evaluation
     today: date
     book: BookAccess
+
+    def benefits(self) -> Benefits:
+        return member_benefits(self.mf, self.config, self.config.campaigns, self.today)
 
 
 def load_and_evaluate(app: App, workbook: Path | None, day: date | None) -> Loaded:
@@ -88,7 +94,7 @@ def call_notes_of(config: Config, mf: MemberFile, book: BookAccess) -> list[Call
 
 
 def member_card(member: Member, result: MemberResult, mf: MemberFile, ev: Evaluation, lang: str,
-                notes: Sequence[CallNote | CallOutcome] = ()) -> dict[str, Any]:
+                notes: Sequence[CallNote | CallOutcome] = (), benefits: Benefits | None = None) -> dict[str, Any]:
     """Everything the front desk may tell (and staff-only notes marked), as plain data."""
     today = ev.today
     txns = [t for t in mf.txns if t.member_id == member.member_id and t.day <= today]
@@ -155,7 +161,27 @@ def member_card(member: Member, result: MemberResult, mf: MemberFile, ev: Evalua
             "budget_household": list(b.household),  # a card holder's budget counts these members' spend
             "budget_holder": b.holder,  # a family member's gift budget is this card holder's
         }
+    if benefits is not None:
+        card.update(card_fields(benefits, member, result, lang))
     return card
+
+
+def _show_benefits(row: Callable[[str, Any], None], card: dict[str, Any]) -> None:
+    """The card's benefit lines (see :func:`loyalsheet.benefits_view.card_fields`)."""
+    if "rewards" not in card:
+        return
+
+    def text(value: str | None) -> str | None:  # the workbook's and config's text is data, not rich markup
+        return escape(value) if value else None
+
+    row("card.rewards_now", text(card["rewards"]["now_text"]))
+    row("card.rewards_next", text(card["rewards"]["next_text"]))
+    row("card.vouchers", text("; ".join(v["text"] for v in card["vouchers"])))
+    if card["friends_discount"]:
+        row("card.friends_discount", text(card["friends_discount"]["text"]))
+    row("card.friends_card", text(card["friends_card"]))
+    row("card.partner", text(card["partner"]))
+    row("card.source", text(card["source"]))
 
 
 def _show_card(app: App, card: dict[str, Any]) -> None:
@@ -184,6 +210,7 @@ def _show_card(app: App, card: dict[str, Any]) -> None:
     if card["points"]["next_expiring"]:
         row("card.expiring", "; ".join(t("card.lot", points=f"{x['points']:,}", day=x["expires"])
                                        for x in card["points"]["next_expiring"]))
+    _show_benefits(row, card)
     if card["stored_value"]:
         row("card.stored_value", card["stored_value"]["reason"])
     fam = card["family"]
@@ -244,7 +271,8 @@ def member(app: App, query: str, workbook: Path | None, as_json: bool, day: date
     if result is None:  # a member row the rules could not use (e.g. a duplicate ID): say so, no card
         out_console().print(app.t("member.unusable", member=m.member_id))
         sys.exit(1)
-    card = member_card(m, result, loaded.mf, loaded.ev, app.lang, call_notes_of(loaded.config, loaded.mf, loaded.book))
+    card = member_card(m, result, loaded.mf, loaded.ev, app.lang, call_notes_of(loaded.config, loaded.mf, loaded.book),
+                       loaded.benefits())
     received = optouts_received.match(optouts_received.opt_outs_of(Path(loaded.mf.path)), [m],
                                       loaded.config.default_store.timezone)
     card["opt_outs"] = optouts_received.member_texts(received, app.lang).get(m.member_id)

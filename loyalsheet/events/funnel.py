@@ -83,7 +83,7 @@ def came_to(events: Sequence[Event], attendance: Sequence[Attendance], txns: Seq
     held = {e.event_id: e.day for e in events if e.day <= today}
     out: dict[str, set[str]] = {eid: set() for eid in held}
     for a in attendance:
-        if a.came and a.event_id in out:
+        if a.came is not False and a.event_id in out:  # (a row with 到场 left blank: signed in)
             out[a.event_id].add(a.member_id)
     if not held:
         return out

@@ -38,6 +38,12 @@ PROBLEM_CODES = (
     "course_card_used_up",
     "course_card_other_member",
     "tier_lifetime_unknown_member",
+    # the uses of vouchers (rules/vouchers.py), which `check` reports through validation
+    "voucher_unknown",
+    "voucher_used_early",
+    "voucher_used_expired",
+    "voucher_used_twice",
+    "voucher_other_member",
 )
 
 __all__ = [

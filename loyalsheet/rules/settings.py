@@ -300,6 +300,23 @@ class BirthdaySettings(_Strict):
     feb29: Literal["feb28", "mar1"] = Field("feb28", description="When a 29 February birthday is kept in common years")
 
 
+class BenefitsSettings(_Strict):
+    friends_discount: Decimal = Field(
+        Decimal("0.88"), gt=0, le=1,
+        description="A friend's discount (0.88 = 88折): a member referred by a member, or the friend of a gift card "
+        "who registered (same phone); 1: none",
+    )
+    friends_months: int = Field(
+        12, ge=0, le=120, description="The friend's discount lasts this many months from joining (or the card's issue)"
+    )
+    friends_card_at_half: bool = Field(
+        True, description="Offer a friends card (可赠送亲友卡) once a course card is half used"
+    )
+    friends_card_spend: Decimal | None = Field(
+        None, ge=0, description="Also offer it once the last 12 months' spend reaches this; blank: not by spend"
+    )
+
+
 class RulesSettings(_Strict):
     points: PointsSettings = Field(default_factory=PointsSettings, description="Earning, spending and expiry of points")
     tiers: TiersSettings = Field(default_factory=TiersSettings, description="The tier ladder and the ways in")
@@ -312,3 +329,6 @@ class RulesSettings(_Strict):
     )
     referrals: ReferralSettings = Field(default_factory=ReferralSettings, description="Referral rewards")
     birthdays: BirthdaySettings = Field(default_factory=BirthdaySettings, description="Birthdays and gift budgets")
+    benefits: BenefitsSettings = Field(
+        default_factory=BenefitsSettings, description="Friends' discount and when to offer a friends card"
+    )

@@ -87,8 +87,8 @@ def join_member_files(files: Sequence[MemberFile]) -> MemberFile:
     return MemberFile(
         path=files[0].path, members=joined("members"), txns=joined("txns"), gift_cards=joined("gift_cards"),
         course_cards=joined("course_cards"), events=joined("events"), call_notes=joined("call_notes"),
-        attendance=joined("attendance"),
-        opt_outs=joined("opt_outs"), layouts=files[0].layouts, problems=tuple(problems), parts=parts,
+        opt_outs=joined("opt_outs"), vouchers=joined("vouchers"), attendance=joined("attendance"),
+        layouts=files[0].layouts, problems=tuple(problems), parts=parts,
     )
 
 

@@ -468,3 +468,46 @@ def parse_list(value: object) -> tuple[str, ...]:
         return ()
     parts = re.split(r"[,，、;；]", fold(s))
     return tuple(p.strip() for p in parts if p.strip())
+
+
+_ZHE = re.compile(r"^(\d+(?:\.\d+)?)折$")
+_PERCENT = re.compile(r"^(\d+(?:\.\d+)?)%?$")
+
+
+def parse_percent_off(value: object) -> Decimal | None:
+    """A percentage off: ``10%``, ``10``, an Excel percent cell (0.1), or a Chinese discount ``9折`` /
+    ``88折`` / ``8.8折`` (10% / 12% / 12% off). Raises ``percent_unreadable`` unless between 0 and 100."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise CellError("percent_unreadable")
+    if isinstance(value, int | float):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        off = number * 100 if 0 < number < 1 else number
+    else:
+        s = fold(str(value)).replace(" ", "")
+        zhe = _ZHE.match(s)
+        plain = _PERCENT.match(s)
+        if zhe is not None:
+            n = Decimal(zhe.group(1))
+            off = (10 - n) * 10 if n < 10 else 100 - n
+        elif plain is not None:
+            off = Decimal(plain.group(1))
+        else:
+            raise CellError("percent_unreadable")
+    if not 0 < off < 100:
+        raise CellError("percent_unreadable")
+    return off.quantize(Decimal(1)) if off == off.to_integral_value() else off
+
+
+def parse_voucher_value(value: object, kind: str) -> tuple[Decimal | None, str | None]:
+    """A voucher's Value by its Kind: money off (cash), a percentage off (percent) or a gift's name."""
+    if kind == "cash":
+        amount = parse_money(value)
+        if amount is not None and amount <= 0:
+            raise CellError("money_unreadable")
+        return amount, None
+    if kind == "percent":
+        return parse_percent_off(value), None
+    text = clean_text(value)
+    return None, text

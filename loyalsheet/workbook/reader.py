@@ -41,12 +41,14 @@ from ..model import (
     SheetLayout,
     Txn,
     TxnType,
+    Voucher,
+    VoucherKind,
 )
 from ..packing import Packed, pack, unpack
 from ..parallel import Forked, workers_allowed
 from . import parse as P
 from .halves import Halves, big_sheet_part, cut_sheet
-from .schema import SHEETS, TRANSACTIONS, Sheet, column_letter, header_names, normalize_header, sheet_names
+from .schema import READ_SHEETS, TRANSACTIONS, Sheet, column_letter, header_names, normalize_header, sheet_names
 
 Progress = Callable[[str, int, int], None]  # sheet key, rows done, rows in all
 
@@ -182,6 +184,11 @@ def _kept(err: P.CellError) -> P.CellError:
     return err
 
 
+def _any_value(value: Any) -> Any:
+    """A cell read as it is (text cleaned): a builder reads it by another column (a voucher's value)."""
+    return P.clean_text(value) if isinstance(value, str) else value
+
+
 def _converter(kind: str, region: str) -> Callable[[Any], Any]:
     """The parser for a column kind; raises :class:`parse.CellError` for a value it cannot read."""
     if kind.startswith("choice:"):
@@ -200,6 +207,7 @@ def _converter(kind: str, region: str) -> Callable[[Any], Any]:
         "yesno": P.parse_yesno,
         "gender": P.parse_gender,
         "list": P.parse_list,
+        "any": _any_value,
     }
     return table[kind]
 
@@ -398,7 +406,7 @@ class _SheetReader:
 
 def _member(r: _SheetReader, v: Sequence[Any]) -> Member | None:
     (member_id, name, phone, email, gender, birthday, lunar, joined, store, membership, paid_until, family_of,
-     referred_by, sms_consent, email_consent, language, notes, source) = v
+     referred_by, sms_consent, email_consent, language, notes, source, partner) = v
     if member_id is None:
         return None
     if birthday is not None and lunar:
@@ -426,6 +434,7 @@ def _member(r: _SheetReader, v: Sequence[Any]) -> Member | None:
         language=language,
         notes=notes,
         source=source,
+        partner=partner,
     )
 
 
@@ -436,7 +445,7 @@ _CASH = PaidWith.CASH
 
 def _txn(r: _SheetReader, v: Sequence[Any]) -> Txn | None:
     when, member_id, type_name, amount, points, paid_with, gift_card, course_card, category, special, store, staff, \
-        note = v
+        voucher, note = v
     if when is None or member_id is None or type_name is None:
         return None
     if isinstance(when, datetime):
@@ -446,7 +455,7 @@ def _txn(r: _SheetReader, v: Sequence[Any]) -> Txn | None:
         day, at = when, None
     return Txn(r.row_number, day, member_id, _TXN_TYPE[type_name], amount, points,
                _PAID_WITH[paid_with] if paid_with else _CASH, gift_card, course_card, category, bool(special), store,
-               staff, note, at)
+               staff, note, at, voucher)
 
 
 def _txns(r: _SheetReader, columns: dict[str, list[Any]], n: int, first_row_number: int) -> list[Any]:
@@ -465,7 +474,7 @@ def _txns(r: _SheetReader, columns: dict[str, list[Any]], n: int, first_row_numb
     fields = zip(range(first_row_number, first_row_number + n), days, column("member_id"), column("type"),
                  column("amount"), column("points"), column("paid_with", _CASH), column("gift_card"),
                  column("course_card"), column("category"), column("special_offer", False), column("store"),
-                 column("staff"), column("note"), ats, strict=True)
+                 column("staff"), column("note"), ats, column("voucher"), strict=True)
     return list(map(_tuple_new, repeat(Txn, n), fields))
 
 
@@ -502,13 +511,6 @@ def _event(r: _SheetReader, v: Sequence[Any]) -> Event | None:
     return Event(r.row_number, event_id, title or "", day, invite_days, audience or ("all",), template)
 
 
-def _attendance(r: _SheetReader, v: Sequence[Any]) -> Attendance | None:
-    event_id, member_id, came, note = v
-    if event_id is None or member_id is None:
-        return None
-    return Attendance(r.row_number, event_id, member_id, came is not False, note)
-
-
 def _call_note(r: _SheetReader, v: Sequence[Any]) -> CallNote | None:
     day, member_id, staff, outcome, note, next_call = v
     if day is None or member_id is None:
@@ -526,19 +528,43 @@ def _opt_out(r: _SheetReader, v: Sequence[Any]) -> OptOut | None:
 
 
 # The builders unpack values in the schema's column order; this keeps the two in step.
+def _voucher(r: _SheetReader, v: Sequence[Any]) -> Voucher | None:
+    voucher_id, member_id, kind, raw_value, issued, valid_until, source, note = v
+    if voucher_id is None or member_id is None or kind is None or issued is None:
+        return None
+    try:
+        value, gift = P.parse_voucher_value(raw_value, kind)
+    except P.CellError as err:
+        r.problem(err.code, "value", raw_value, **err.params)
+        return None
+    if value is None and gift is None:
+        return None  # (the blank Value is reported as a required cell)
+    return Voucher(r.row_number, voucher_id, member_id, VoucherKind(kind), issued, value, gift, valid_until, source,
+                   note, r.sheet.key)
+
+
+def _attendance(r: _SheetReader, v: Sequence[Any]) -> Attendance | None:
+    event_id, member_id, came, note = v
+    if event_id is None or member_id is None:
+        return None
+    return Attendance(r.row_number, event_id, member_id, came, note)
+
+
 _ORDER = {
     "members": "member_id name phone email gender birthday lunar_birthday joined store membership paid_until "
-               "family_of referred_by sms_consent email_consent language notes source",
+               "family_of referred_by sms_consent email_consent language notes source partner",
     "transactions": "date member_id type amount points paid_with gift_card course_card category special_offer store "
-                    "staff note",
+                    "staff voucher note",
     "gift_cards": "card_id member_id issued value valid_months friend_name friend_phone friend_registered",
     "course_cards": "card_id member_id service sessions price bought valid_until",
     "events": "event_id title date invite_days audience template",
-    "attendance": "event_id member_id came note",
     "call_notes": "date member_id staff outcome note next_call",
     "opt_outs": "date member_id phone email channel source",
+    "vouchers": "voucher_id member_id kind value issued valid_until source note",
+    "vouchers_issued": "voucher_id member_id kind value issued valid_until source note",
+    "attendance": "event_id member_id came note",
 }
-for _sheet in SHEETS:
+for _sheet in READ_SHEETS:
     if [c.key for c in _sheet.columns] != _ORDER[_sheet.key].split():
         raise RuntimeError(f"reader builders are out of step with the schema of {_sheet.key}")
 
@@ -549,9 +575,11 @@ _BUILDERS: dict[str, Callable[[_SheetReader, Sequence[Any]], Any]] = {
     "gift_cards": _gift_card,
     "course_cards": _course_card,
     "events": _event,
-    "attendance": _attendance,
     "call_notes": _call_note,
     "opt_outs": _opt_out,
+    "vouchers": _voucher,
+    "vouchers_issued": _voucher,
+    "attendance": _attendance,
 }
 # Sheets whose clean rows are built a chunk at a time; the others call their builder row by row.
 _BATCH_BUILDERS: dict[str, Callable[[_SheetReader, dict[str, list[Any]], int, int], list[Any]]] = {
@@ -871,7 +899,7 @@ def _read_book(book: Any, path: Path, region: str, progress: Progress | None, *,
     try:
         with paused():
             titles = list(book.sheet_names)
-            found = [(sheet, _find_sheet(titles, sheet)) for sheet in SHEETS]
+            found = [(sheet, _find_sheet(titles, sheet)) for sheet in READ_SHEETS]
             present = [title for _, title in found if title is not None]
             complete = not any(sheet.required and title is None for sheet, title in found)
             big = dict(found).get(TRANSACTIONS)
@@ -948,8 +976,9 @@ def _read_book(book: Any, path: Path, region: str, progress: Progress | None, *,
         course_cards=records("course_cards"),
         events=records("events"),
         call_notes=records("call_notes"),
-        attendance=records("attendance"),
         opt_outs=records("opt_outs"),
+        vouchers=records("vouchers") + records("vouchers_issued"),
+        attendance=records("attendance"),
         layouts={k: r.layout for k, r in results.items()},
         problems=tuple(problems),
     )

@@ -16,7 +16,7 @@ class Column:
     key: str
     en: str
     zh: str
-    kind: str  # text, id, date, datetime, money, int, phone, email, yesno, gender, choice:<name>, list
+    kind: str  # text, id, date, datetime, money, int, phone, email, yesno, gender, choice:<name>, list, any
     required: bool = False
     aliases: tuple[str, ...] = ()
     width: int = 14
@@ -65,6 +65,19 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
         "email": ("email", "e-mail", "邮件", "邮箱", "mail"),
         "all": ("all", "全部", "所有", "both"),
     },
+    "voucher_kind": {
+        "cash": ("cash", "代金", "代金券", "现金券", "amount off"),
+        "percent": ("percent", "折扣", "折扣券", "discount", "percent off", "%"),
+        "gift": ("gift", "礼品", "礼品券", "赠品", "present"),
+    },
+    "voucher_source": {
+        "points": ("points", "积分", "积分兑换", "redemption"),
+        "birthday": ("birthday", "生日"),
+        "event": ("event", "活动"),
+        "win-back": ("win-back", "winback", "召回", "唤醒"),
+        "referral": ("referral", "推荐", "转介绍"),
+        "other": ("other", "其他", "其它"),
+    },
     "language": {
         "zh": ("zh", "中文", "chinese", "cn", "zh-cn", "汉语", "普通话"),
         "en": ("en", "english", "英文", "英语"),
@@ -91,8 +104,9 @@ MEMBERS = Sheet(
         Column("email_consent", "Email consent", "邮件同意", "yesno", aliases=("email ok",), width=10),
         Column("language", "Language", "语言", "choice:language", aliases=("lang",), width=8),
         Column("notes", "Notes", "备注", "text", aliases=("note", "remarks", "说明"), width=24),
-        Column("source", "Source", "来源", "text", aliases=("how joined", "channel joined", "入会渠道", "会员来源"),
-               width=12),
+        Column("source", "Source", "来源", "text", aliases=("how joined", "channel joined", "入会渠道", "会员来源", "渠道来源",
+                                                         "获客来源"), width=12),
+        Column("partner", "Partner card", "联名卡", "text", aliases=("partner", "co-branded card", "联名"), width=12),
     ),
 )
 
@@ -112,6 +126,7 @@ TRANSACTIONS = Sheet(
         Column("special_offer", "Special offer", "特价", "yesno", aliases=("offer", "promotion", "特价商品", "促销"), width=10),
         Column("store", "Store", "门店", "text", aliases=("shop", "branch", "店铺", "分店"), width=12),
         Column("staff", "Staff", "经手人", "text", aliases=("employee", "cashier", "员工", "店员"), width=10),
+        Column("voucher", "Voucher", "优惠券号", "id", aliases=("voucher id", "coupon", "券号", "优惠券"), width=12),
         Column("note", "Note", "备注", "text", aliases=("notes", "remarks", "说明"), width=24),
     ),
 )
@@ -155,16 +170,6 @@ EVENTS = Sheet(
     ),
 )
 
-ATTENDANCE = Sheet(
-    "attendance", "Event attendance", "活动签到", aliases=("attendance", "sign-in", "签到", "活动签到表"),
-    columns=(
-        Column("event_id", "Event", "活动编号", "id", True, ("event id", "编号"), 10),
-        Column("member_id", "Member ID", "会员编号", "id", True, ("member",), 12),
-        Column("came", "Came", "到场", "yesno", aliases=("attended", "present", "出席", "是否到场"), width=8),
-        Column("note", "Note", "备注", "text", aliases=("notes",), width=30),
-    ),
-)
-
 CALL_NOTES = Sheet(
     "call_notes", "Call notes", "回访记录", aliases=("calls", "call log", "回访"),
     columns=(
@@ -174,6 +179,34 @@ CALL_NOTES = Sheet(
         Column("outcome", "Outcome", "结果", "text", aliases=("result", "回访结果"), width=14),
         Column("note", "Note", "备注", "text", aliases=("notes",), width=30),
         Column("next_call", "Next call", "下次回访", "date", aliases=("next", "下次回访日期"), width=12),
+    ),
+)
+
+VOUCHERS = Sheet(
+    "vouchers", "Vouchers", "优惠券", aliases=("voucher", "coupons", "代金券", "优惠券登记"),
+    columns=(
+        Column("voucher_id", "Voucher", "券号", "id", True, ("voucher id", "coupon", "优惠券号"), 12),
+        Column("member_id", "Member ID", "会员编号", "id", True, ("member", "holder", "持券会员"), 12),
+        Column("kind", "Kind", "类型", "choice:voucher_kind", True, ("type", "券类型"), 10),
+        Column("value", "Value", "面值", "any", True, ("amount", "金额", "礼品"), 12),
+        Column("issued", "Issued", "发放日期", "date", True, ("issue date", "发券日期"), 12),
+        Column("valid_until", "Valid until", "有效期至", "date", aliases=("expiry", "expires", "到期日期"), width=12),
+        Column("source", "Source", "来源", "choice:voucher_source", aliases=("reason", "发放原因"), width=12),
+        Column("note", "Note", "备注", "text", aliases=("notes", "remarks", "说明"), width=24),
+    ),
+)
+
+VOUCHERS_ISSUED = Sheet(
+    "vouchers_issued", "Vouchers issued", "已发优惠券", columns=VOUCHERS.columns,
+)
+
+ATTENDANCE = Sheet(
+    "attendance", "Event attendance", "活动签到", aliases=("attendance", "event sign-in", "sign-in", "签到", "活动到场", "活动签到表"),
+    columns=(
+        Column("event_id", "Event", "活动编号", "id", True, ("event id", "活动"), 10),
+        Column("member_id", "Member ID", "会员编号", "id", True, ("member",), 12),
+        Column("came", "Came", "到场", "yesno", aliases=("attended", "出席", "签到"), width=8),
+        Column("note", "Note", "备注", "text", aliases=("notes", "remarks", "说明"), width=24),
     ),
 )
 
@@ -189,9 +222,12 @@ OPT_OUTS = Sheet(
     ),
 )
 
-SHEETS: tuple[Sheet, ...] = (MEMBERS, TRANSACTIONS, GIFT_CARDS, COURSE_CARDS, EVENTS, ATTENDANCE, CALL_NOTES,
-                             OPT_OUTS)
-SHEETS_BY_KEY: dict[str, Sheet] = {s.key: s for s in SHEETS}
+SHEETS: tuple[Sheet, ...] = (MEMBERS, TRANSACTIONS, GIFT_CARDS, COURSE_CARDS, EVENTS, CALL_NOTES, OPT_OUTS, VOUCHERS,
+                             ATTENDANCE)
+"""The manager's sheets: what ``init`` writes and the demo fills."""
+READ_SHEETS: tuple[Sheet, ...] = (*SHEETS, VOUCHERS_ISSUED)
+"""What the reader reads: the manager's sheets and the owned sheets read back as records (Vouchers issued)."""
+SHEETS_BY_KEY: dict[str, Sheet] = {s.key: s for s in READ_SHEETS}
 
 _STRIP = re.compile(r"[\s_\-./:：()（）\[\]【】*]+")
 
