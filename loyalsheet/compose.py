@@ -97,7 +97,7 @@ def aliyun_template(config: Config, template: str, campaign: str, lang: str) -> 
         found = sms.templates.get(name, {}).get(lang)  # type: ignore[call-overload]
         if found is not None:
             return f"channels.sms.templates.{name}.{lang}", found
-    return f"channels.sms.templates.{template}.{lang}", AliyunTemplate(code="", variables=())
+    return f"channels.sms.templates.{template}.{lang}", AliyunTemplate.model_construct(code="", variables=())  # none
 
 
 def aliyun_value(value: Any, lang: str) -> str:

@@ -37,9 +37,9 @@ _FIRST_CALL = re.compile(r"^首次消费（(\d{4}-\d\d-\d\d)）后第 \d+ 天回
 _FIRST_WHY = re.compile(r"^首次消费 (\d{4}-\d\d-\d\d)，已 \d+ 天$")
 _BIRTHDAY_WHY = re.compile(r"^(\d{4}-\d\d-\d\d) 生日(?:，礼品预算 ([\d,.]+))?$")
 _SMS_ZH = re.compile(r"您有([\d,]+)积分将于(\d{4})年(\d{1,2})月(\d{1,2})日到期(?:，这些积分可兑换(.+?))?。"
-                     r"当前共([\d,]+)积分(?:，可兑换(.+?))?，欢迎")
+                     r"当前共([\d,]+)积分(?:，可兑换(.+?))?(?:，再积([\d,]+)分可换(.+?))?，欢迎")
 _SMS_EN = re.compile(r"([\d,]+) of your points expire on .+?\.(?: They alone could get you: (.+?)\.)? "
-                     r"Balance: ([\d,]+) points(?:, enough for: (.+?))?\.")
+                     r"Balance: ([\d,]+) points(?:, enough for: (.+?))?\.(?: ([\d,]+) more for (.+?)\.)?")
 
 
 def _card_json(card: dict[str, Any]) -> dict[str, Any]:
@@ -207,6 +207,7 @@ def disagreements(config: Config, mf: MemberFile, today: date, lang: str = "zh")
                 continue
             day = date(int(m[2]), int(m[3]), int(m[4])).isoformat()
             shown, alone, total, whole = (int(m[1].replace(",", "")), day), m[5], int(m[6].replace(",", "")), m[7]
+            missing, next_reward = m[8], m[9]
         else:
             m = _SMS_EN.search(msg.preview)
             if m is None:
@@ -214,12 +215,15 @@ def disagreements(config: Config, mf: MemberFile, today: date, lang: str = "zh")
                 continue
             shown, alone, total, whole = (int(m[1].replace(",", "")), nxt["expires"] if nxt else None), m[2], \
                 int(m[3].replace(",", "")), m[4]
+            missing, next_reward = m[5], m[6]
         same(mid, "expiring points (message/card)", shown, (expiring, nxt["expires"] if nxt else None))
         same(mid, "points (message/card)", total, balance)
         if alone is not None and rewards.get(alone, 10**12) > expiring:
             bad.append(f"{mid}: the message says {expiring} expiring points buy {alone} ({rewards.get(alone)})")
         if whole is not None and rewards.get(whole, 10**12) > balance:
             bad.append(f"{mid}: the message says {balance} points buy {whole} ({rewards.get(whole)})")
+        if next_reward is not None and rewards.get(next_reward, 0) - balance != int(missing.replace(",", "")):
+            bad.append(f"{mid}: the message says {missing} more points buy {next_reward} ({rewards.get(next_reward)})")
 
     # `loyalsheet birthdays`: this month's and next month's lists against the card
     for y, mo in ((today.year, today.month), (today.year + (today.month == 12), today.month % 12 + 1)):

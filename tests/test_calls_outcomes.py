@@ -170,7 +170,9 @@ def test_invitations_sent_are_counted_by_channel(tmp_path: Path, book: Callable[
     book(members, [["2026-10-01", m, "消费", 100] for m in "ABC"], member_header=header, txn_header=TXN_HEADER,
          extra={"Events": [["Event", "Title", "Date", "Invite days before", "Audience"],
                            ["EV1", "答谢会", "2026-11-25", 7, "all"]]})
-    (tmp_path / "config.yaml").write_text("language: zh\nworkbook: members.xlsx\n", encoding="utf-8")
+    # (no holdout: every invitation goes, so the funnel's invited is every member with a way to be reached)
+    (tmp_path / "config.yaml").write_text("language: zh\nworkbook: members.xlsx\ncampaigns:\n  events:\n    holdout: 0\n",
+                                          encoding="utf-8")
     config = str(tmp_path / "config.yaml")
     sent = cli("today", "--config", config, "--date", DAY, "--at", "12:00", "--send", "--campaign", "event")
     assert sent.code == 0, sent.err

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from .. import optouts_received
@@ -171,8 +170,8 @@ def _show_benefits(row: Callable[[str, Any], None], card: dict[str, Any]) -> Non
     if "rewards" not in card:
         return
 
-    def text(value: str | None) -> str | None:  # the workbook's and config's text is data, not rich markup
-        return escape(value) if value else None
+    def text(value: str | None) -> str | None:  # (the card's console prints text as typed: never as markup)
+        return value or None
 
     row("card.rewards_now", text(card["rewards"]["now_text"]))
     row("card.rewards_next", text(card["rewards"]["next_text"]))

@@ -49,6 +49,9 @@ def reword(book: base.DemoBook, preset: Preset, today: date) -> base.DemoBook:
                 row[at] = _NEUTRAL_CALL_NOTE
     if preset.events:
         rows["events"] = [list(r) for r in event_rows(preset, today, "zh")]
+        # the trade's own events replace the demo's: who came to the demo's events goes with them
+        ids = {r[_column("events", "event_id")] for r in rows["events"]}
+        rows["attendance"] = [r for r in rows.get("attendance", []) if r[_column("attendance", "event_id")] in ids]
     elif preset.key != "beauty":
         at = _column("events", "title")
         for row in rows["events"]:
