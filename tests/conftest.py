@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from loyalsheet.demo import write_demo
 from tests.helpers import MEMBER_HEADER, TXN_HEADER, Result, run_cli, write_book
 
 
@@ -33,3 +35,22 @@ def book(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+# A 120-member demo store as of 2026-11-20 (tests/test_today_cli.py's DAY), copied fresh for each test: the
+# daily job's tests (today, replies, Aliyun) share it; a module that defines its own store keeps that one.
+DEMO_DAY = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    write_demo(folder, members=120, today=DEMO_DAY)
+    return folder
+
+
+@pytest.fixture
+def store(demo_template: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    for name in ("members.xlsx", "config.yaml"):
+        (folder / name).write_bytes((demo_template / name).read_bytes())
+    return folder

@@ -12,7 +12,6 @@ from openpyxl import load_workbook
 
 from loyalsheet.campaigns.settings import ReplyWords
 from loyalsheet.daily import history_from_ledger
-from loyalsheet.demo import write_demo
 from loyalsheet.ledger import SCHEMA_VERSION, Ledger, OutgoingMessage, Reply, State
 from loyalsheet.replies import Invitation, interpret, meaning_of, normalize
 from tests.helpers import Result
@@ -23,22 +22,6 @@ REPLIES_SHEET = "短信回复 Replies"
 STORE_NUMBER = "+15005550006"
 WORDS = ReplyWords()
 AT = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    write_demo(folder, members=120, today=DAY)
-    return folder
-
-
-@pytest.fixture
-def store(demo_template: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "shop"
-    folder.mkdir()
-    for name in ("members.xlsx", "config.yaml"):
-        (folder / name).write_bytes((demo_template / name).read_bytes())
-    return folder
 
 
 @pytest.mark.parametrize(("text", "meaning"), [

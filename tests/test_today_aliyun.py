@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from loyalsheet.demo import write_demo
 from loyalsheet.ledger import Ledger, State
 from tests.helpers import Result
 from tests.servers import SmtpSink, smtp_server
 from tests.servers.aliyun_server import ACCESS_KEY_ID, ACCESS_KEY_SECRET, SIGN_NAME, FakeAliyun, aliyun_server
-from tests.test_today_cli import DAY, LOG_SHEET, TODAY_SHEET, as_json, today, use_servers
+from tests.test_today_cli import LOG_SHEET, TODAY_SHEET, as_json, today, use_servers
 
 CAMPAIGNS = ("birthday", "course-card", "event", "festival", "followup-3d", "followup-3m", "followup-3w",
              "giftcard-friend", "giftcard-lapsing", "membership-ending", "points-expiring", "statement", "voucher-expiring",
@@ -51,22 +50,6 @@ def use_aliyun(store: Path, ali: FakeAliyun, sink: SmtpSink, *, variables: dict[
     assert "provider: aliyun" in text
     config.write_text(text, encoding="utf-8")
     return {"ALIBABA_CLOUD_ACCESS_KEY_ID": ACCESS_KEY_ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": ACCESS_KEY_SECRET}
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    write_demo(folder, members=120, today=DAY)
-    return folder
-
-
-@pytest.fixture
-def store(demo_template: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "shop"
-    folder.mkdir()
-    for name in ("members.xlsx", "config.yaml"):
-        (folder / name).write_bytes((demo_template / name).read_bytes())
-    return folder
 
 
 @pytest.fixture

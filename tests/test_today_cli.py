@@ -12,7 +12,6 @@ import pytest
 from openpyxl import load_workbook
 
 from loyalsheet.daily import history_from_ledger
-from loyalsheet.demo import write_demo
 from loyalsheet.ledger import Ledger, State
 from tests.helpers import Result
 from tests.servers import FakeTwilio, SmtpSink, invalid_number, smtp_server, twilio_server, unsubscribed
@@ -20,22 +19,6 @@ from tests.servers import FakeTwilio, SmtpSink, invalid_number, smtp_server, twi
 DAY = date(2026, 11, 20)
 TODAY_SHEET = "今日消息 Today's messages"
 LOG_SHEET = "发送记录 Message log"
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    write_demo(folder, members=120, today=DAY)
-    return folder
-
-
-@pytest.fixture
-def store(demo_template: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "shop"
-    folder.mkdir()
-    for name in ("members.xlsx", "config.yaml"):
-        (folder / name).write_bytes((demo_template / name).read_bytes())
-    return folder
 
 
 def today(cli: Callable[..., Result], store: Path, *args: str, env: dict[str, str] | None = None) -> Result:
