@@ -15,7 +15,7 @@ from loyalsheet.ledger import Ledger, ledger_path_for
 from loyalsheet.optouts_received import how
 from tests.helpers import Result, libreoffice_csv
 from tests.servers import twilio_server, unsubscribed
-from tests.test_today_cli import DAY, as_json, demo_template, store, today, use_servers  # noqa: F401
+from tests.test_today_cli import DAY, today, use_servers  # (demo_template, store: conftest)
 
 SHEET = "退订记录 Opt-outs received"
 STATUS = "会员状态 Member status"
@@ -26,7 +26,7 @@ def _rows(book: Path, title: str) -> list[list[object]]:
 
 
 def test_a_stop_from_twilio_shows_in_member_status_the_card_and_its_own_sheet(
-        cli: Callable[..., Result], store: Path) -> None:  # noqa: F811
+        cli: Callable[..., Result], store: Path) -> None:
     from tests.servers import smtp_server
 
     with twilio_server() as tw, smtp_server() as sink:
@@ -60,7 +60,7 @@ def test_a_stop_from_twilio_shows_in_member_status_the_card_and_its_own_sheet(
     assert any(f"已退订短信 {day}" in cell for rows_ in csv.values() for row in rows_ for cell in row)
 
 
-def test_opt_outs_of_any_source_are_shown_and_unknown_numbers_kept(cli: Callable[..., Result], store: Path) -> None:  # noqa: F811
+def test_opt_outs_of_any_source_are_shown_and_unknown_numbers_kept(cli: Callable[..., Result], store: Path) -> None:
     """Whatever recorded the opt-out in the ledger (a reply read back, a provider code), the workbook shows it."""
     book = store / "members.xlsx"
     members = load_workbook(book, read_only=True)["会员 Members"]
