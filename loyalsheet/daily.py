@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from .campaigns import DayPlan, Held, History, apply_policy, candidates, slot_of
 from .campaigns.settings import QuietHours
-from .collector import paused
 from .compose import Composed, compose
 from .config import Config
 from .i18n import label, t
@@ -125,14 +124,8 @@ class DayRun:
 
 def prepare_day(config: Config, mf: MemberFile, today: date, now: datetime, *, ledger: Ledger | None,
                 templates: Templates, ev: Evaluation | None = None, seg: SegmentResult | None = None) -> DayRun:
-    """Plan and render ``today``'s messages; ``now`` (aware) is the time of day for quiet hours.
-
-    The cyclic garbage collector is paused meanwhile (as the rules do): the pass builds a few small
-    objects per member and no cycles, and with a million transactions in memory its full scans would
-    cost more than the pass itself.
-    """
-    with paused():
-        return _prepare(config, mf, today, now, ledger, templates, ev, seg)
+    """Plan and render ``today``'s messages; ``now`` (aware) is the time of day for quiet hours."""
+    return _prepare(config, mf, today, now, ledger, templates, ev, seg)
 
 
 def _prepare(config: Config, mf: MemberFile, today: date, now: datetime, ledger: Ledger | None, templates: Templates,

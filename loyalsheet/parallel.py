@@ -25,8 +25,6 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import IO, Any, Generic, Protocol, TypeVar
 
-from .collector import paused
-
 T = TypeVar("T")
 
 _ENV = "LOYALSHEET_WORKERS"
@@ -72,12 +70,7 @@ class _Pickler(pickle.Pickler):
 
 
 def _load_quietly(file: IO[bytes]) -> Any:
-    """Unpickle an answer with the cyclic collector paused: an answer of a hundred thousand objects
-    would otherwise set off full collections, each walking every row read (seconds, for nothing: an
-    answer makes no cycles). What it made then joins the oldest generation, unscanned until the next
-    full collection, as the reader leaves what it made."""
-    with paused():
-        return pickle.load(file)
+    return pickle.load(file)
 
 
 class _Outbox:

@@ -17,16 +17,15 @@ Sheets (titles in both languages, as in MEMBER_FILE.md "Sheets the tool owns"):
 
 from __future__ import annotations
 
-import functools
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from itertools import compress, islice, repeat
 from operator import and_, attrgetter, eq, is_, is_not, le, or_
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from . import optouts_received
 from .benefits_view import STATUS_BENEFIT_COLUMNS, StatusCells, member_benefits
@@ -45,7 +44,6 @@ from .calls.sheet import (
     sheet_title,
 )
 from .calls.week import week_calls, week_sheet
-from .collector import paused
 from .config import Config
 from .dashboard import DashboardInput, build_dashboard, calls_made, dashboard_sheet
 from .events import Funnel, Invitation, event_funnels
@@ -79,8 +77,6 @@ STATUS_COLUMNS = (
     ("大客户", "Whale"), ("下月生日", "Birthday next month"), ("已退订", "Opted out"), *STATUS_BENEFIT_COLUMNS,
 )
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
 
 
 _norm, _column_index = norm, column_index
@@ -415,20 +411,6 @@ def _store_views(mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Con
     return views
 
 
-def _collector_paused(fn: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run ``fn`` with the cyclic garbage collector paused, and move what it made to the oldest
-    generation unscanned (as the reader does with the member file). The refresh makes some 300,000
-    objects and no cycles; with a million rows of the member file in memory, a full collection they
-    set off would cost about as much as the refresh itself."""
-
-    @functools.wraps(fn)
-    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with paused():
-            return fn(*args, **kwargs)
-
-    return run
-
-
 def _week_calls(mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Config, lang: str,
                 notes: Sequence[CallNote | CallOutcome], waiting: Mapping[str, date], store: str | None,
                 early: Ahead | None) -> CallList:
@@ -451,7 +433,6 @@ def _empty_calls(rows: list[list[CellValue]], title: str, style: str) -> OwnedSh
     return OwnedSheet(title=title, header=[header(c, style) for c in CALL_COLUMNS], rows=rows)
 
 
-@_collector_paused
 def build_refresh(
     mf: MemberFile,
     ev: Evaluation,

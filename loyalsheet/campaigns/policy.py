@@ -30,7 +30,6 @@ from datetime import date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from ..collector import paused
 from ..model import Channel, Member, OptOut
 from .candidates import Candidate
 from .holdout import held_out
@@ -176,8 +175,7 @@ def apply_policy(
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    with paused():  # many small objects and no cycles: the cyclic collector's full scans would double the time
-        return _apply(cands, members, messaging, now, today, zones, opt_outs, history, quiet_hours)
+    return _apply(cands, members, messaging, now, today, zones, opt_outs, history, quiet_hours)
 
 
 def _apply(cands: Sequence[Candidate], members: Mapping[str, Member], messaging: MessagingSettings, now: datetime,

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -52,24 +53,25 @@ def health(members: Sequence[Member], purchases: Purchases, today: date, *, sinc
     returning: Counter[str] = Counter()
     lost: Counter[str] = Counter()
     end = today.toordinal()
+    first_shown = date(since.year, since.month, 1).toordinal()
+    # The month of each day shown, and the first day of each month: a member's days in the shown months
+    # are a slice (two binary searches), their months a set; "returning" is a purchase before the month.
+    month_at = [month_of(date.fromordinal(o)) for o in range(first_shown, end + 1)]
+    month_start = {m: date(int(m[:4]), int(m[5:]), 1).toordinal() for m in wanted}
     for days in purchases.days.values():
-        seen_month: str | None = None
-        first = True
-        last = None
-        for d in days:
-            if d > end:
-                break
-            last = d
-            month = month_of(date.fromordinal(d))
-            if month != seen_month:
-                if month in wanted:
-                    active[month] += 1
-                    if not first:
-                        returning[month] += 1
-                seen_month = month
-            first = False
-        if last is not None and last + lost_after <= end:
-            month = month_of(date.fromordinal(last + lost_after))
+        upto = bisect_right(days, end)
+        if not upto:
+            continue
+        first = days[0]
+        shown = days[bisect_left(days, first_shown, 0, upto):upto]
+        if shown:
+            for month in {month_at[d - first_shown] for d in shown}:
+                active[month] += 1
+                if first < month_start[month]:
+                    returning[month] += 1
+        gone = days[upto - 1] + lost_after
+        if gone <= end:
+            month = month_of(date.fromordinal(gone))
             if month in wanted:
                 lost[month] += 1
     joined: dict[str, Counter[str | None]] = {m: Counter() for m in months}

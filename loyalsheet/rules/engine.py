@@ -18,7 +18,6 @@ from itertools import islice, repeat
 from operator import attrgetter, le, lt
 from typing import NamedTuple, TypeVar
 
-from ..collector import paused
 from ..model import Birthday, Member, MemberFile, PaidWith, Problem, Severity, Txn, TxnType
 from .birthdays import (
     BirthdayEntry,
@@ -347,10 +346,6 @@ def problem_order(p: Problem) -> tuple[int, int, str, str]:
 
 def evaluate(mf: MemberFile, settings: RulesSettings, today: date) -> Evaluation:
     """Apply every rule to ``mf`` as of ``today``: per-member results, card states, reminders, problems.
-
-    The pass builds millions of small objects and no reference cycles, so the cyclic garbage
-    collector is paused while it runs (and restored after): with a million rows in memory its
-    repeated full scans would otherwise double the time.
     """
     return evaluate_part(mf, settings, today)
 
@@ -363,8 +358,7 @@ def evaluate_part(mf: MemberFile, settings: RulesSettings, today: date, *, first
     (a lifetime tier for an unknown member) only when ``global_warnings``. ``problems_only``: only
     the problems are wanted (``check``), so no member's result is put together (its members, cards,
     reminders and birthdays are left empty)."""
-    with paused():
-        return _evaluate(mf, settings, today, first_day, all_ids, global_warnings, problems_only)
+    return _evaluate(mf, settings, today, first_day, all_ids, global_warnings, problems_only)
 
 
 _K = TypeVar("_K")

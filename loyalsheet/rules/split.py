@@ -21,7 +21,6 @@ from datetime import date
 from itertools import compress, repeat
 from operator import attrgetter, eq
 
-from ..collector import paused
 from ..model import MemberFile, Problem
 from ..parallel import Forked
 from .engine import evaluate_part, problem_order
@@ -144,8 +143,7 @@ def problems_in_parts(mf: MemberFile, settings: RulesSettings, today: date, *,
     process runs ``meanwhile()`` and evaluates the rest (without a worker, all of it is done here).
     (``meanwhile`` runs here, not in the worker: a pass over every row in the worker would copy every
     page of them, which the fork shares.)"""
-    with paused():  # (a few hundred thousand objects, no cycles)
-        plan = split(mf, 2, (1 - worker_share, worker_share))
+    plan = split(mf, 2, (1 - worker_share, worker_share))
     with Forked(_worker_part, plan, mf, settings, today) as worker:
         beside = meanwhile() if meanwhile is not None else []
         found = plan.problems(mf, 0, settings, today)

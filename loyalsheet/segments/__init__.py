@@ -20,9 +20,7 @@ every total is exact; medians are exact ``Decimal`` (x.5 allowed); shares and th
 are compared as ``Decimal`` once per member. No floats anywhere, so a member on a threshold is
 always on the same side of it. Reasons that many members share (no visit, outside the top share,
 an age, a category share) are made once per pass. 100,000 members and 1,000,000 transactions take
-about 3-4 s of CPU (``scripts/bench_segments``); about a third of that is Python's cyclic garbage
-collector walking the million transactions while the results are built, which a caller may switch
-off around the call (the pass makes no reference cycles).
+about 3-4 s of CPU (``scripts/bench_segments``). The pass makes no reference cycles.
 """
 
 from __future__ import annotations

@@ -103,8 +103,7 @@ class FileBook:
 
         def read_all() -> None:
             try:
-                # (the collector's switch is the reading thread's: it pauses it for the member file)
-                sheets = read_owned_sheets(self._path, list(futures), pause_collector=False)
+                sheets = read_owned_sheets(self._path, list(futures))
             except BaseException as exc:  # handed to whoever asks for a sheet
                 for future in futures.values():
                     future.set_exception(exc)

@@ -22,7 +22,6 @@ from operator import is_
 from pathlib import Path
 from typing import Any
 
-from ..collector import paused
 from ..errors import WorkbookError
 from ..model import (
     Attendance,
@@ -795,12 +794,11 @@ def _read_second_half(file: Path, head: list[list[Any]], head_col: int, title: s
 
     book = python_calamine.CalamineWorkbook.from_path(str(file))
     try:
-        with paused():
-            data = _JoinedSheet(head, head_col, book.get_sheet_by_name(title))
-            result = _read_sheet(data, title, sheet, path, region, None, shared, first_row=first_row,
-                                 header_problems=False)
-            del data
-            return _PackedSheet(pack(result.records, Txn), result.problems)
+        data = _JoinedSheet(head, head_col, book.get_sheet_by_name(title))
+        result = _read_sheet(data, title, sheet, path, region, None, shared, first_row=first_row,
+                             header_problems=False)
+        del data
+        return _PackedSheet(pack(result.records, Txn), result.problems)
     finally:
         book.close()
 
@@ -897,62 +895,61 @@ def _read_book(book: Any, path: Path, region: str, progress: Progress | None, *,
     cutter: _Cutter | None = None
     second: Forked[_PackedSheet] | None = None
     try:
-        with paused():
-            titles = list(book.sheet_names)
-            found = [(sheet, _find_sheet(titles, sheet)) for sheet in READ_SHEETS]
-            present = [title for _, title in found if title is not None]
-            complete = not any(sheet.required and title is None for sheet, title in found)
-            big = dict(found).get(TRANSACTIONS)
-            part = big_sheet_part(path, big) if parse_ahead and complete and big and workers_allowed() else None
-            if part is not None and big is not None:  # cut on a thread meanwhile, then read by two processes
-                cutter = _Cutter(path, part, big)
-            elif parse_ahead and len(present) > 1 and complete:
-                loader = _SheetLoader(path, present[1:])  # the first sheet is parsed here, the others meanwhile
-            results: dict[str, _SheetResult] = {}
-            shared: dict[Any, dict[Any, Any]] = {}  # caches the sheets' ID columns share
-            for sheet, title in found:
-                if title is None:
-                    if sheet.required:
-                        raise WorkbookError(
-                            "sheet_missing", file=str(path), sheet=f"{sheet.zh} / {sheet.en}", found=", ".join(titles)
-                        )
+        titles = list(book.sheet_names)
+        found = [(sheet, _find_sheet(titles, sheet)) for sheet in READ_SHEETS]
+        present = [title for _, title in found if title is not None]
+        complete = not any(sheet.required and title is None for sheet, title in found)
+        big = dict(found).get(TRANSACTIONS)
+        part = big_sheet_part(path, big) if parse_ahead and complete and big and workers_allowed() else None
+        if part is not None and big is not None:  # cut on a thread meanwhile, then read by two processes
+            cutter = _Cutter(path, part, big)
+        elif parse_ahead and len(present) > 1 and complete:
+            loader = _SheetLoader(path, present[1:])  # the first sheet is parsed here, the others meanwhile
+        results: dict[str, _SheetResult] = {}
+        shared: dict[Any, dict[Any, Any]] = {}  # caches the sheets' ID columns share
+        for sheet, title in found:
+            if title is None:
+                if sheet.required:
+                    raise WorkbookError(
+                        "sheet_missing", file=str(path), sheet=f"{sheet.zh} / {sheet.en}", found=", ".join(titles)
+                    )
+                continue
+            try:
+                halves = cutter.halves() if cutter is not None and sheet is TRANSACTIONS else None
+                if cutter is not None and halves is not None:
+                    # the second half in a worker, the first here (a fork copies only this thread)
+                    if before_fork is not None:
+                        before_fork()
+                    second = Forked(_read_second_half, halves.second, *cutter.head, title, sheet, path, region,
+                                    shared, halves.cut_row - 1)
+                    half_book = python_calamine.CalamineWorkbook.from_path(str(halves.first))
+                    try:
+                        data = half_book.get_sheet_by_name(title)
+                        Halves.parsed(halves.first)
+                        results[sheet.key] = _read_sheet(data, title, sheet, path, region,
+                                                         _scaled(progress, halves.last_row), shared)
+                        del data
+                    finally:
+                        half_book.close()
                     continue
-                try:
-                    halves = cutter.halves() if cutter is not None and sheet is TRANSACTIONS else None
-                    if cutter is not None and halves is not None:
-                        # the second half in a worker, the first here (a fork copies only this thread)
-                        if before_fork is not None:
-                            before_fork()
-                        second = Forked(_read_second_half, halves.second, *cutter.head, title, sheet, path, region,
-                                        shared, halves.cut_row - 1)
-                        half_book = python_calamine.CalamineWorkbook.from_path(str(halves.first))
-                        try:
-                            data = half_book.get_sheet_by_name(title)
-                            Halves.parsed(halves.first)
-                            results[sheet.key] = _read_sheet(data, title, sheet, path, region,
-                                                             _scaled(progress, halves.last_row), shared)
-                            del data
-                        finally:
-                            half_book.close()
-                        continue
-                    # a sheet after the first was parsed on the loader's thread meanwhile (handed over in order)
-                    data = loader.next_sheet() if loader is not None and results else book.get_sheet_by_name(title)
-                    results[sheet.key] = _read_sheet(data, title, sheet, path, region, progress, shared)
-                    del data
-                except WorkbookError:
-                    raise
-                except Exception as exc:  # a damaged sheet part inside an otherwise valid zip
-                    raise _open_error("workbook_corrupt", path, detail=f"{title}: {str(exc)[:200]}") from None
-            if second is not None:
-                try:
-                    rest = second.result()
-                except WorkbookError:
-                    raise
-                except Exception as exc:
-                    raise _open_error("workbook_corrupt", path, detail=f"{big}: {str(exc)[:200]}") from None
-                result = results[TRANSACTIONS.key]
-                result.records.extend(unpack(rest.records))
-                result.problems.extend(rest.problems)
+                # a sheet after the first was parsed on the loader's thread meanwhile (handed over in order)
+                data = loader.next_sheet() if loader is not None and results else book.get_sheet_by_name(title)
+                results[sheet.key] = _read_sheet(data, title, sheet, path, region, progress, shared)
+                del data
+            except WorkbookError:
+                raise
+            except Exception as exc:  # a damaged sheet part inside an otherwise valid zip
+                raise _open_error("workbook_corrupt", path, detail=f"{title}: {str(exc)[:200]}") from None
+        if second is not None:
+            try:
+                rest = second.result()
+            except WorkbookError:
+                raise
+            except Exception as exc:
+                raise _open_error("workbook_corrupt", path, detail=f"{big}: {str(exc)[:200]}") from None
+            result = results[TRANSACTIONS.key]
+            result.records.extend(unpack(rest.records))
+            result.problems.extend(rest.problems)
     finally:
         if second is not None:
             second.close()

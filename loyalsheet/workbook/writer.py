@@ -34,7 +34,6 @@ from typing import IO, Any, Literal
 
 from lxml import etree
 
-from ..collector import paused
 from ..errors import WorkbookError
 from ..files import pid_alive
 from . import names, ooxml
@@ -865,17 +864,13 @@ def _not_a_workbook(path: Path, exc: BaseException) -> WorkbookError:
     return WorkbookError("write_not_a_workbook", file=path.name, path=str(path), reason=str(exc))
 
 
-def read_owned_sheet(path: Path, title: str, *, pause_collector: bool = True) -> list[list[CellValue]]:
+def read_owned_sheet(path: Path, title: str) -> list[list[CellValue]]:
     """The values of sheet ``title`` (matched ignoring case), header row first; ``[]`` when there is
-    no such sheet. Empty cells are ``None``; numbers come back as floats or ints as stored.
-
-    ``pause_collector=False`` leaves the cyclic collector as it is: for a read on a thread beside
-    another that pauses and resumes it (the switch is process-wide)."""
-    return read_owned_sheets(path, [title], pause_collector=pause_collector)[title]
+    no such sheet. Empty cells are ``None``; numbers come back as floats or ints as stored."""
+    return read_owned_sheets(path, [title])[title]
 
 
-def read_owned_sheets(path: Path, titles: Sequence[str], *,
-                      pause_collector: bool = True) -> dict[str, list[list[CellValue]]]:
+def read_owned_sheets(path: Path, titles: Sequence[str]) -> dict[str, list[list[CellValue]]]:
     """:func:`read_owned_sheet` for each of ``titles``, the book opened once (opening a big book reads
     its whole shared-strings table)."""
     from python_calamine import CalamineWorkbook
@@ -888,18 +883,15 @@ def read_owned_sheets(path: Path, titles: Sequence[str], *,
     except Exception as exc:  # calamine raises its own error types for unreadable files
         raise WorkbookError("write_not_a_workbook", file=path.name, path=str(path), reason=str(exc)) from exc
     found: dict[str, list[list[CellValue]]] = {}
-    # a big sheet's rows are 100,000 lists of plain values: nothing for the collector to find; with a
-    # million rows of the member file in memory, collections they set off would cost seconds
-    with paused(pause_collector):
-        try:
-            for title in titles:
-                name = next((n for n in book.sheet_names if str(n).casefold() == title.casefold()), None)
-                out = [] if name is None else _as_cells(book.get_sheet_by_name(name).to_python(skip_empty_area=False))
-                while out and all(v is None for v in out[-1]):
-                    out.pop()
-                found[title] = out
-        finally:
-            book.close()
+    try:
+        for title in titles:
+            name = next((n for n in book.sheet_names if str(n).casefold() == title.casefold()), None)
+            out = [] if name is None else _as_cells(book.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            while out and all(v is None for v in out[-1]):
+                out.pop()
+            found[title] = out
+    finally:
+        book.close()
     return found
 
 
