@@ -34,6 +34,7 @@ from .daily import (
     templates_for,
     today_sheet,
 )
+from .effect import EffectReport
 from .effect.present import dashboard_rows, report_sheet
 from .effect_job import effect_of
 from .errors import WorkbookError
@@ -200,19 +201,23 @@ class _Segmented:
     errors: int
     seg: SegmentResult
     moved: tuple[Move, ...]
+    effect: EffectReport | None  # the whole book's effect report (None: a store's refresh)
 
 
 def _segments_for_refresh(mf: MemberFile, config: Config, today: date,
-                          previous_status: Callable[[], Sequence[Sequence[CellValue]]]) -> _Segmented:
+                          previous_status: Callable[[], Sequence[Sequence[CellValue]]],
+                          effect_book: Path | None) -> _Segmented:
     """The worker's share of a refresh. It reads the Member status the last refresh wrote itself (only
     the moves need it): read beside the member file, its 76 MB of XML for 100,000 members took CPU from
     a read that already keeps both cores busy, while here it fills the time this worker would wait for
     the rules pass. Where each member stood is kept, the sheet's rows are let go before the segments
-    are computed."""
+    are computed. The effect report (``effect_book``: the whole book's) is made here too: the rules
+    pass is the longer of the two."""
     standing = previous_standing(previous_status())
     errors, _ = counts(validate(mf, Context(today=today, stores=config.store_names)))
     seg = _segments(mf, config, today)
-    return _Segmented(errors, seg, tuple(moves(standing, seg)))
+    effect = effect_of(config, mf, effect_book, today)[0] if effect_book is not None else None
+    return _Segmented(errors, seg, tuple(moves(standing, seg)), effect)
 
 
 # The reasons a refresh never shows (it shows each member's stage reason, the gone-quiet reason of whom
@@ -304,13 +309,12 @@ def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry
     # computes the segments and the moves while this process applies the rules: the passes are
     # independent of each other.
     with Forked(_segments_for_refresh, mf, config, today, partial(book.read_owned_sheet, sheet_title(STATUS)),
-                reducers=_LEAN_SEGMENTS) as segments:
+                book.path if store is None else None, reducers=_LEAN_SEGMENTS) as segments:
         ev = evaluate(mf, config, today)
         early = ahead(mf, today, config.tiers.spend.include_gift_card)  # (while the worker finishes)
         segmented = segments.result()
-    errors, seg = segmented.errors, segmented.seg
+    errors, seg, effect = segmented.errors, segmented.seg, segmented.effect
     report_title = config.report.sheet
-    effect, _ = effect_of(config, mf, book.path, today) if store is None else (None, False)
     currency = config.default_store.currency
     plan = build_refresh(
         mf, ev, seg, config, lang=lang, store=store, moved=segmented.moved, early=early,
