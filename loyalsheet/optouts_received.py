@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from .i18n import t
 from .ledger import ChannelName, Ledger, OptOut, ledger_path_for
 from .model import Member
+from .sheet_looks import optouts_look
 from .workbook.writer import CellValue, OwnedSheet
 
 TITLE = ("退订记录", "Opt-outs received")
@@ -111,8 +112,7 @@ def sheet(received: Sequence[Received], lang: str, style: str) -> OwnedSheet:
     rows: list[list[CellValue]] = [
         [r.day, r.member_id, r.name, t(f"optout.channel.{r.channel}", lang), r.to, how(r.source, lang), r.source]
         for r in received]
-    return OwnedSheet(title=title(style), header=[head(zh, en) for zh, en in COLUMNS], rows=rows,
-                      widths=[11, 12, 14, 8, 24, 14, 24], number_formats={0: "yyyy-mm-dd"})
+    return OwnedSheet(title=title(style), header=[head(zh, en) for zh, en in COLUMNS], rows=rows, look=optouts_look())
 
 
 __all__ = ["COLUMNS", "TITLE", "Received", "how", "match", "member_texts", "opt_outs_of", "sheet", "title"]

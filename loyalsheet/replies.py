@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from .campaigns.settings import ReplyWords
 from .ledger import Meaning, Reply
+from .sheet_looks import replies_look
 from .workbook.writer import CellValue, OwnedSheet
 
 REPLY_COLUMNS = (
@@ -97,7 +98,7 @@ def replies_sheet(replies: Sequence[Reply], title: str, lang: str, style: str, t
                      ", ".join(names.get(i, "") for i in ids), r.body, zh if lang == "zh" else en, r.event_id,
                      r.provider])
     return OwnedSheet(title=title, header=[header_text(zh, en, style) for zh, en in REPLY_COLUMNS], rows=rows,
-                      widths=[18, 16, 14, 12, 40, 10, 10, 8])
+                      look=replies_look())
 
 
 __all__ = ["Invitation", "event_of_key", "interpret", "meaning_of", "normalize", "replies_sheet"]

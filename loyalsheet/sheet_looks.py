@@ -96,3 +96,28 @@ def message_log_look() -> Look:
 def check_look() -> Look:
     """The Check sheet (excel.check_sheet): where, level, what, what to do."""
     return Look(landscape=True, columns=(Col("text"), Col("choice"), Col("wrap", width=60), Col("wrap", width=44)))
+
+
+def optouts_look() -> Look:
+    """退订记录 Opt-outs received (optouts_received.COLUMNS): day, member, name, channel, address, how, what came."""
+    return Look(columns=(Col("date"), Col("id"), Col("name"), Col("choice"), Col("text"), Col("choice"),
+                         Col("wrap", width=30)))
+
+
+def replies_look() -> Look:
+    """短信回复 Replies (replies.REPLY_COLUMNS): when, from, members, names, the reply, what it meant, event, by."""
+    return Look(columns=(Col("datetime"), Col("text"), Col("id"), Col("name"), Col("wrap", width=40), Col("choice"),
+                         Col("id"), Col("choice")))
+
+
+def vouchers_issued_look() -> Look:
+    """Vouchers the tool issued (vouchers_issued): id, member, kind, value, issued, valid until, source, note."""
+    return Look(columns=(Col("id"), Col("id"), Col("choice"), Col("auto"), Col("date"), Col("date"), Col("choice"),
+                         Col("wrap", width=34)))
+
+
+def report_look(width: int) -> Look:
+    """The Report (效果报告): a paragraph, then blocks each with its title and header (shown as sections),
+    ``width`` columns: the first holds the row's label; one page wide, landscape."""
+    return Look(table=False, landscape=True, sections=True,
+                columns=(Col("wrap", width=26), *(Col("auto", width=12) for _ in range(width - 1))))

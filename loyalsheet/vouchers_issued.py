@@ -17,6 +17,7 @@ from .campaigns.settings import CampaignSettings, VoucherGift
 from .ledger import Entry, State
 from .model import Voucher, VoucherKind
 from .rules.vouchers import ISSUING_CAMPAIGNS, issued_voucher
+from .sheet_looks import vouchers_issued_look
 from .workbook.schema import CHOICES, VOUCHERS_ISSUED, bilingual_header
 from .workbook.writer import CellValue, OwnedSheet
 
@@ -77,5 +78,4 @@ def vouchers_issued_sheet(existing: Sequence[Sequence[Any]], vouchers: Sequence[
     if not new:
         return None
     return OwnedSheet(title=TITLE, header=[bilingual_header(c, style) for c in VOUCHERS_ISSUED.columns],
-                      rows=[*kept, *new], widths=[18, 12, 8, 10, 12, 12, 10, 34],
-                      number_formats={4: "yyyy-mm-dd", 5: "yyyy-mm-dd"})
+                      rows=[*kept, *new], look=vouchers_issued_look())

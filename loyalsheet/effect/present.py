@@ -10,6 +10,7 @@ from typing import Any
 
 from ..i18n import has, t
 from ..render import money
+from ..sheet_looks import report_look
 from ..workbook.writer import CellValue, OwnedSheet
 from . import CampaignEffect, Comparison, EffectReport
 
@@ -216,8 +217,8 @@ def report_sheet(report: EffectReport, title: str, lang: str, currency: str) -> 
     section("report.events", [t(f"report.col.{k}", lang) for k in EVENT_COLUMNS], event_rows(report))
     section("report.health", [t(f"report.col.{k}", lang) for k in HEALTH_COLUMNS], health_rows(report, lang))
     head = [t("report.sheet_title", lang, today=report.today.isoformat())]
-    width = 5 + 6 * len(report.windows)
-    return OwnedSheet(title=title, header=head, rows=rows, widths=[22, 12, 12, *([12] * (width - 3))])
+    width = max(len(r) for r in rows)
+    return OwnedSheet(title=title, header=head, rows=rows, look=report_look(width))
 
 
 def dashboard_rows(report: EffectReport, lang: str, currency: str, sheet: str) -> list[list[CellValue]]:
