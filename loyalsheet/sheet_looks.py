@@ -117,7 +117,7 @@ def vouchers_issued_look() -> Look:
 
 
 def report_look(width: int) -> Look:
-    """The Report (效果报告): a paragraph, then blocks each with its title and header (shown as sections),
-    ``width`` columns: the first holds the row's label; one page wide, landscape."""
-    return Look(table=False, landscape=True, sections=True,
-                columns=(Col("wrap", width=26), *(Col("auto", width=12) for _ in range(width - 1))))
+    """The Report (效果报告): a paragraph (each sentence in column A, running on over the empty cells to
+    its right), then blocks each with its title and header; ``width`` columns; one page wide, landscape."""
+    return Look(table=False, landscape=True,
+                columns=(Col("text", width=24), *(Col("auto", width=12) for _ in range(width - 1))))
