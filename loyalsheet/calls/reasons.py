@@ -188,22 +188,23 @@ def likelihood(attended: int, since: int | None, whale: bool, quadrant: Quadrant
 
 def _friends_cards(ev: Evaluation, seg: SegmentResult, benefits: Benefits, gift_cards: GiftCardSettings,
                    add: Any) -> None:
-    """可赠送亲友卡: the members the card and Member status say may be given a friends card (the same
-    :class:`Benefits`), with what the card is worth (``gift_cards``) and the friend's discount it leads to.
+    """可赠送亲友卡: the members the member card says may be given a friends card (the same
+    :class:`Benefits` method, on the run's benefits), with what the card is worth (``gift_cards``) and the friend's discount it leads to.
     A course card nearly done is more urgent than one just half used; a spend threshold reached ranks
     after them (then by lifetime spend)."""
-    if not benefits.settings.friends_card_at_half and benefits.settings.friends_card_spend is None:
-        return
     b = benefits.settings
+    if not b.friends_card_at_half and b.friends_card_spend is None:
+        return
     offer: dict[str, Any] = {"value": gift_cards.value,
                              "discount": zhe(b.friends_discount) if b.friends_discount < 1 and b.friends_months > 0
                              else None,
                              "discount_off": f"{((1 - b.friends_discount) * 100).normalize():f}%",
                              "discount_months": b.friends_months}
     results = ev.members
+    by_spend = b.friends_card_spend is not None
     for ms in seg.members:
         r = results.get(ms.member_id)
-        if r is None:
+        if r is None or not (r.course_cards or by_spend):  # (as Benefits.friends_cards_due skips them)
             continue
         why = benefits.friends_card(ms.member_id, r.course_cards, r.spend.last_12_months)
         if why is None:
