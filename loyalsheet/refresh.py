@@ -413,10 +413,10 @@ def _store_views(mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Con
 
 def _week_calls(mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Config, lang: str,
                 notes: Sequence[CallNote | CallOutcome], waiting: Mapping[str, date], store: str | None,
-                early: Ahead | None) -> CallList:
+                early: Ahead | None, benefits: Benefits) -> CallList:
     first = (early.first_purchases if early is not None and early.txns is mf.txns
              else _first_purchases(mf.txns, seg.today))
-    return week_calls(mf, ev, seg, config, lang, notes, waiting, store, first)
+    return week_calls(mf, ev, seg, config, lang, notes, waiting, store, first, benefits=benefits)
 
 
 def _calls_out(week: CallList, title: str, config: Config, lang: str, store: str | None, look: Look) -> OwnedSheet:
@@ -484,7 +484,7 @@ def build_refresh(
         log = read_call_log(previous_log) + collected
         notes: list[CallNote | CallOutcome] = [*mf.call_notes, *log]
         status = _status_sheet(_status_rows(mf, ev, seg, lang, opted_out, benefits), style, status_look_)
-        week = _week_calls(mf, ev, seg, config, lang, notes, previous.waiting, None, early)
+        week = _week_calls(mf, ev, seg, config, lang, notes, previous.waiting, None, early, benefits)
         funnels = event_funnels(mf, log, invitations, today)
         by_segment = seg.counts()
         sheets = (status, _calls_out(week, sheet_title(CALLS), config, lang, None, calls_look_),
@@ -523,7 +523,8 @@ def build_refresh(
         logs[name] = logs[name] + collected
         notes = [*mf.call_notes, *(o for lg in logs.values() for o in lg)]
         calls_of = call_views[name]
-        week = _week_calls(calls_of.mf, calls_of.ev, calls_of.seg, config, lang, notes, previous.waiting, name, None)
+        week = _week_calls(calls_of.mf, calls_of.ev, calls_of.seg, config, lang, notes, previous.waiting, name, None,
+                           benefits)
         calls_total += len(week.rows)
         store_sent = (Counter(c for c, mid in sent_by_member if mid in view.ids) if sent_by_member is not None
                       else Counter())

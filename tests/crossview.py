@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from loyalsheet.benefits_view import member_benefits
 from loyalsheet.cli.member import member_card
 from loyalsheet.config import Config
 from loyalsheet.daily import prepare_day, templates_for
@@ -32,6 +33,7 @@ from loyalsheet.workbook.writer import OwnedSheet
 
 _STATUS_AT = {en: i for i, (_zh, en) in enumerate(STATUS_COLUMNS)}
 _POINTS = re.compile(r"^([\d,]+) 积分将于 (\d{4}-\d\d-\d\d) 过期$")
+_FRIENDS_CARD = ("可赠送亲友卡", "May be given a friends card")
 _BIRTHDAY_CALL = re.compile(r"^(\d{4}-\d\d-\d\d) 生日：请准备礼品（预算 ([\d,.]+)）$")
 _FIRST_CALL = re.compile(r"^首次消费（(\d{4}-\d\d-\d\d)）后第 \d+ 天回访")
 _FIRST_WHY = re.compile(r"^首次消费 (\d{4}-\d\d-\d\d)，已 \d+ 天$")
@@ -70,7 +72,9 @@ def disagreements(config: Config, mf: MemberFile, today: date, lang: str = "zh")
             bad.append(f"{member}: {what}: {a!r} != {b!r}")
 
     members = {m.member_id: m for m in mf.members}
-    cards = {mid: _card_json(member_card(members[mid], r, mf, ev, lang)) for mid, r in ev.members.items()}
+    benefits = member_benefits(mf, config, config.campaigns, today)  # (the card's friends card, as refresh's)
+    cards = {mid: _card_json(member_card(members[mid], r, mf, ev, lang, benefits=benefits))
+             for mid, r in ev.members.items()}
 
     # Member status against the card
     status_rows: dict[str, list[Any]] = {}
@@ -132,6 +136,8 @@ def disagreements(config: Config, mf: MemberFile, today: date, lang: str = "zh")
                 m = _FIRST_CALL.match(part)
                 if m:
                     first_purchase[who] = m[1]
+                if part.startswith(_FRIENDS_CARD):  # the friends card: word for word the card's
+                    same(who, "friends card (call list/card)", part, fc["friends_card"])
                 m = _BIRTHDAY_CALL.match(part)
                 if m:
                     fb = fc["birthday"]

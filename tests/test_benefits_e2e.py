@@ -93,6 +93,16 @@ def test_refresh_writes_benefits_into_member_status_call_list_and_dashboard(
     assert by_id["M1"][vouchers] == "Q1：50 代金券，有效至 2026-12-31（还剩 39 天）"
     assert by_id["M1"][buys] == "现在可兑换：护手霜、面膜一盒; 再积 520 分可换100元代金券"
     assert by_id["M3"][vouchers] is None and by_id["M3"][buys] == "再积 500 分可换护手霜"
+    calls = _sheet(path, "回访名单 Call list")
+    head = calls[0]
+    member, kind, why, opening = (head.index(h) for h in ("会员编号\nMember ID", "事由\nCall type", "原因\nWhy",
+                                                          "开场白\nOpening line"))
+    call = next(r for r in calls[1:] if r[member] == "M2")
+    assert call[kind] == "赠送亲友卡"
+    assert call[why] == "可赠送亲友卡：面部护理疗程卡 CC1 已用一半（5/10 次）"  # as the card says it
+    assert call[opening] == ("王芳您好，我是旗舰店的顾问。您的面部护理疗程已经过半了，送您一张面值¥600的亲友卡，"
+                             "可以带家人朋友来体验。朋友凭卡登记成为会员，还能享受88折的亲友优惠。您想送给哪位呢？")
+    assert not any(r[member] in ("M1", "M3") and r[kind] == "赠送亲友卡" for r in calls[1:])
     dash = _sheet(path, "看板 Dashboard")
     at = next(i for i, r in enumerate(dash) if r[0] == "联名卡会员")
     assert dash[at + 1][:2] == ["招商银行", 1]
@@ -143,6 +153,17 @@ def test_the_yearly_exchange_invites_by_points_and_names_what_they_buy(
     exchange = next(p for p in plan["planned"] + plan["held"] if p["key"] == "event:M1:E1")
     assert exchange["preview"] == ("【旗舰店】李娜您好，诚邀您参加11月28日的「年度积分兑换会」，您的1,480积分可兑换面膜一盒，"
                                    "名额有限，回复或致电即可预约。回T退订")
+    # the Call list phones the same invited (M1, the one valued member) and says what the points buy, as the SMS
+    done = cli("refresh", "--date", "2026-11-23", cwd=tmp_path)
+    assert done.code == 0, done.err
+    calls = _sheet(path, "回访名单 Call list")
+    member, why, opening, event = (calls[0].index(h) for h in ("会员编号\nMember ID", "原因\nWhy", "开场白\nOpening line",
+                                                                "活动编号\nEvent"))
+    invited = [r for r in calls[1:] if r[event]]
+    assert [r[member] for r in invited] == ["M1"]
+    assert invited[0][why] == ("邀请参加“年度积分兑换会”（2026-11-28）：现有 1,480 积分，现在可兑换：护手霜、面膜一盒; "
+                               "邀请参加“联名卡沙龙”（2026-11-28）")
+    assert "您的1,480积分可以兑换面膜一盒" in invited[0][opening]
 
 
 def test_text_from_the_workbook_is_shown_as_typed_on_the_card(

@@ -16,6 +16,8 @@ from typing import Any
 from ..i18n import t
 from ..model import CallNote, Member, MemberFile
 from ..rules import Evaluation, explain
+from ..rules import Reason as RuleReason
+from ..rules.benefits import Benefits
 from ..segments import SegmentResult
 from ..workbook.writer import CellValue
 from .openers import Openers
@@ -70,7 +72,9 @@ def kind_of(label: str | None) -> str | None:
     return None
 
 
-def _shown(value: Any) -> Any:
+def _shown(value: Any, lang: str = "zh") -> Any:
+    if isinstance(value, RuleReason):  # (what the points buy, said as the card says it)
+        return explain(value, lang)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -81,7 +85,7 @@ def _shown(value: Any) -> Any:
 
 
 def reason_text(r: Reason, lang: str) -> str:
-    params = {k: _shown(v) for k, v in r.params.items()}
+    params = {k: _shown(v, lang) for k, v in r.params.items()}
     if "stage" in params:
         params["stage"] = t(f"calls.stage.{params['stage']}", lang)
     if r.why == "explain":
@@ -111,14 +115,36 @@ def _retries(hist: CallHistory, reasons: dict[str, list[Reason]], members: Mappi
                                      "calls.now.retry", getattr(n, "event_id", None))]
 
 
+def _friends_card_offered(reasons: dict[str, list[Reason]], hist: CallHistory, members: Mapping[str, Member],
+                          today: date) -> None:
+    """A member reached this year on a call listed for the friends card (the last call that reached the
+    household) is not listed for it again this year: staff offered it; a card given is on Gift cards."""
+    for member_id, rs in list(reasons.items()):
+        if not any(r.kind == "friends_card" for r in rs):
+            continue
+        m = members.get(member_id)
+        for who in (member_id, m.family_of if m is not None else None):
+            n = hist.last.get(who) if who else None
+            if n is not None and n.day.year == today.year and n.day <= today \
+                    and kind_of(getattr(n, "reason", None)) == "friends_card":
+                kept = [r for r in rs if r.kind != "friends_card"]
+                if kept:
+                    reasons[member_id] = kept
+                else:
+                    del reasons[member_id]
+                break
+
+
 def build_call_list(mf: MemberFile, ev: Evaluation, seg: SegmentResult, cl: CallListSettings, hist: CallHistory,
                     *, lang: str, first_purchase: Mapping[str, date], waiting: Mapping[str, date],
                     capacity: int, best_times: Sequence[str], store_name: str, openers: Openers,
-                    attended: Mapping[str, int] | None = None) -> CallList:
-    """Who to phone this week (at most ``capacity``), and who waits."""
+                    attended: Mapping[str, int] | None = None, benefits: Benefits | None = None) -> CallList:
+    """Who to phone this week (at most ``capacity``), and who waits. ``benefits`` are the run's (the card's
+    and Member status's): the friends card reason and what the points buy come from them."""
     today = seg.today
     members = {m.member_id: m for m in mf.members}
-    reasons = gather(mf, ev, seg, cl, hist, first_purchase, attended or {})
+    reasons = gather(mf, ev, seg, cl, hist, first_purchase, attended or {}, benefits)
+    _friends_card_offered(reasons, hist, members, today)
     _retries(hist, reasons, members, today)
     grouped = households(reasons, members, hist.do_not_call)
     value = {ms.member_id: ms.activity.lifetime_spend_cents for ms in seg.members}
@@ -144,7 +170,7 @@ def _row(no: int | None, c: Call, ev: Evaluation, lang: str, hist: CallHistory, 
             who = members[r.member_id].name if r.member_id in members else r.member_id
             said = t("calls.family", lang, name=who, member=r.member_id, why=said)
         texts.append(said)
-    now = [t(first.now, lang, **{k: _shown(v) for k, v in first.params.items()})] if first.now else []
+    now = [t(first.now, lang, **{k: _shown(v, lang) for k, v in first.params.items()})] if first.now else []
     if c.retry is not None:
         now.insert(0, t("calls.now.retry", lang, day=c.retry.day.isoformat()))
     elif c.waiting_since is not None and c.waiting_since < today:
@@ -168,7 +194,9 @@ def _row(no: int | None, c: Call, ev: Evaluation, lang: str, hist: CallHistory, 
                          if r.member_id != m.member_id and r.member_id in members})
         context = {k: v for k, v in first.params.items() if k not in ("stage",)}
         template = "retry" if first.why == "calls.why.retry" else first.kind
-        words = openers.words(template, lang, {**context, "name": m.name, "store": store_name, "family": family})
+        about = members[first.member_id].name if first.member_id != m.member_id and first.member_id in members else None
+        words = openers.words(template, lang, {**context, "name": m.name, "store": store_name, "family": family,
+                                               "about": about})
         times = list(best_times)
         if c.retry is not None and len(times) > 1:  # no answer last time: the next best time first
             times = times[1:] + times[:1]

@@ -4,7 +4,8 @@ A household (family members sharing a card holder's card, Members ``family_of``)
 the card holder, naming who in it is due. A call ranks by its most urgent reason:
 
 1. the reason's kind, in ``call_list.order`` (default: 3-day follow-up, satisfaction call, churn,
-   birthday, expiring value, paid year ending, 3-week and 3-month follow-ups, event invitations);
+   birthday, expiring value, paid year ending, 3-week and 3-month follow-ups, friends card, event
+   invitations);
 2. within a kind, calls carried over first: members who did not fit an earlier week, or did not
    answer (tried again);
 3. then the reason's own urgency (a follow-up whose moment is passing, a member further behind

@@ -4,8 +4,9 @@ Kinds (``call_list.order`` ranks them): ``followup-3d``, ``followup-3w``, ``foll
 follow-ups after a first purchase), ``satisfaction`` (after a treatment or course card session),
 ``churn`` (a valued member declining, lapsed or gone quiet, measured by their own rhythm),
 ``birthday`` (a gift to prepare), ``expiring`` (points, a gift card or a course card about to lapse,
-with the real amount and date), ``membership`` (a paid year ending) and ``event`` (an invitation,
-ranked by how likely the member is to come).
+with the real amount and date), ``membership`` (a paid year ending), ``friends_card`` (可赠送亲友卡: a
+course card half used or the year's spend reached, no friends card given this year) and ``event`` (an
+invitation, ranked by how likely the member is to come).
 
 Pure: the member file, the rules' evaluation, the segments, the call history and the day in; reasons
 out. Texts are not written here: a reason holds a catalog key and its values, written only for the
@@ -20,11 +21,15 @@ from itertools import compress, repeat
 from operator import attrgetter, is_
 from typing import Any, NamedTuple
 
+from ..campaigns.audience import EventAudience
 from ..facts import MemberFacts
 from ..model import MemberFile, Membership, Txn, TxnType
 from ..rules import Evaluation
+from ..rules.benefits import Benefits
 from ..rules.coursecards import ReminderKind
-from ..segments import Quadrant, SegmentResult, Stage, label
+from ..rules.settings import GiftCardSettings
+from ..rules.vouchers import zhe
+from ..segments import Quadrant, SegmentResult, Stage
 from .outcomes import CallHistory
 from .settings import CallListSettings
 
@@ -73,8 +78,11 @@ def last_sessions(txns: Sequence[Txn], since: date, today: date) -> dict[str, Tx
 
 
 def gather(mf: MemberFile, ev: Evaluation, seg: SegmentResult, cl: CallListSettings, hist: CallHistory,
-           first_purchase: Mapping[str, date], attended: Mapping[str, int]) -> dict[str, list[Reason]]:
-    """Every member's reasons to be phoned this week (members who said do not call have none)."""
+           first_purchase: Mapping[str, date], attended: Mapping[str, int],
+           benefits: Benefits | None = None) -> dict[str, list[Reason]]:
+    """Every member's reasons to be phoned this week (members who said do not call have none).
+    ``benefits`` (the run's, as the card and Member status show them) give the friends card reason and
+    what the points buy for the yearly exchange; without them neither is said."""
     today = seg.today
     members = ev.members  # (every member the rules could use)
     out: dict[str, list[Reason]] = {}
@@ -160,22 +168,12 @@ def gather(mf: MemberFile, ev: Evaluation, seg: SegmentResult, cl: CallListSetti
         service = (course.service if course is not None else None) or x.category or ""
         add_known(Reason("satisfaction", mid, -float((today - x.day).days), "calls.why.satisfaction",
                    {"day": x.day, "service": service}, "calls.now.satisfaction"))
-    _events(mf, ev, seg, cl, hist, attended, add)
+    if benefits is not None:
+        _friends_cards(ev, seg, benefits, ev.settings.gift_cards, add)
+    _events(mf, ev, seg, cl, hist, attended, add, benefits)
     for member_id in hist.do_not_call:
         out.pop(member_id, None)
     return out
-
-
-def _norm(text: str) -> str:
-    return "".join(str(text or "").split()).casefold()
-
-
-class _Norms(dict[str, str]):
-    """``_norm`` of the few texts met many times (tier names, stores), each worked out once."""
-
-    def __missing__(self, text: str) -> str:
-        value = self[text] = _norm(text)
-        return value
 
 
 def likelihood(attended: int, since: int | None, whale: bool, quadrant: Quadrant | None, stage: Stage) -> float:
@@ -188,39 +186,77 @@ def likelihood(attended: int, since: int | None, whale: bool, quadrant: Quadrant
     return score
 
 
+def _friends_cards(ev: Evaluation, seg: SegmentResult, benefits: Benefits, gift_cards: GiftCardSettings,
+                   add: Any) -> None:
+    """可赠送亲友卡: the members the member card says may be given a friends card (the same
+    :class:`Benefits` method, on the run's benefits), with what the card is worth (``gift_cards``) and the friend's discount it leads to.
+    A course card nearly done is more urgent than one just half used; a spend threshold reached ranks
+    after them (then by lifetime spend)."""
+    b = benefits.settings
+    if not b.friends_card_at_half and b.friends_card_spend is None:
+        return
+    offer: dict[str, Any] = {"value": gift_cards.value,
+                             "discount": zhe(b.friends_discount) if b.friends_discount < 1 and b.friends_months > 0
+                             else None,
+                             "discount_off": f"{((1 - b.friends_discount) * 100).normalize():f}%",
+                             "discount_months": b.friends_months}
+    results = ev.members
+    by_spend = b.friends_card_spend is not None
+    for ms in seg.members:
+        r = results.get(ms.member_id)
+        if r is None or not (r.course_cards or by_spend):  # (as Benefits.friends_cards_due skips them)
+            continue
+        why = benefits.friends_card(ms.member_id, r.course_cards, r.spend.last_12_months)
+        if why is None:
+            continue
+        half = why.code == "benefit.friends_card_half"
+        urgency = why.params["used"] / why.params["sessions"] if half else 0.0
+        add(Reason("friends_card", ms.member_id, urgency, "explain", {**why.params, **offer, "reason": why,
+                                                                      "trigger": "half" if half else "spend"},
+                   "calls.now.friends_card_half" if half else "calls.now.friends_card_spend"))
+
+
 def _events(mf: MemberFile, ev: Evaluation, seg: SegmentResult, cl: CallListSettings, hist: CallHistory,
-            attended: Mapping[str, int], add: Any) -> None:
+            attended: Mapping[str, int], add: Any, benefits: Benefits | None) -> None:
     """Event invitations: valued members (whales, the high-spend frequent quadrant) and anyone who came
-    to an event before, in the event's audience, not yet answered for it."""
+    to an event before, whom the event invites (:class:`EventAudience`, the invitation's own test: the
+    same tiers, segments, stores, partner cards and points conditions), not yet answered for it. For the
+    yearly points exchange (points conditions) the reason names what the member's points buy, as the
+    invitation does."""
     today = seg.today
-    upcoming = [e for e in mf.events if today <= e.day <= today + timedelta(days=cl.event_days)]
+    upcoming = [(e, EventAudience.of(e.audience))
+                for e in mf.events if today <= e.day <= today + timedelta(days=cl.event_days)]
     if not upcoming:
         return
-    audiences = []
-    for e in upcoming:
-        words = {_norm(w) for w in e.audience}
-        audiences.append((e, words, not words or "all" in words or "全部" in words))
-    marks_of = {q: {_norm(q.value), _norm(label(q, "en")), _norm(label(q, "zh"))} for q in Quadrant}
-    norm = _Norms()
-    everyone_invited = all(everyone for _, _, everyone in audiences)
-    stores = {} if everyone_invited else {m.member_id: m.store or "" for m in mf.members}
+    members = {m.member_id: m for m in mf.members}
+    rewards = benefits.reward_lines if benefits is not None else None
     for ms in seg.members:
         mid = ms.member_id
         came = attended.get(mid, 0)
         if not (ms.whale or ms.quadrant is Quadrant.CONFIDANT or came):
             continue
         r = ev.members.get(mid)
-        if r is None:
+        m = members.get(mid)
+        if r is None or m is None:
             continue
-        tier = r.tier
-        marks: set[str] = set() if everyone_invited else {
-            norm[tier.tier], norm[tier.tier_zh], norm[stores.get(mid, "")],
-            *(marks_of[ms.quadrant] if ms.quadrant is not None else ())}
         since = ms.activity.days_since_last_visit
         score = likelihood(came, since, ms.whale, ms.quadrant, ms.stage)
-        for e, words, everyone in audiences:
-            if (e.event_id, mid) in hist.called_about or not (everyone or words & marks):
+        for e, audience in upcoming:
+            if (e.event_id, mid) in hist.called_about or not audience.invites(m, r, ms):
                 continue
-            add(Reason("event", mid, score, "calls.why.event",
-                       {"title": e.title, "day": e.day, "came": came, "since": "-" if since is None else since},
-                       "calls.now.event", event_id=e.event_id))
+            params: dict[str, Any] = {"title": e.title, "day": e.day, "came": came,
+                                      "since": "-" if since is None else since}
+            why = "calls.why.event"
+            if audience.points_exchange and rewards is not None:
+                lines = rewards(r.points.balance)
+                buys = lines.now_reason() or lines.next_reason()
+                top = lines.can_take[-1] if lines.can_take else None  # (what the SMS invitation names)
+                params.update({"balance": r.points.balance, "reward": top.name if top else None,
+                               "reward_en": top.label("en") if top else None,
+                               "next_reward": lines.next.name if lines.next else None,
+                               "next_reward_en": lines.next.label("en") if lines.next else None,
+                               "missing": lines.missing})
+                if buys is not None:
+                    why = "calls.why.event_points"
+                    params["buys"] = buys
+            add(Reason("event", mid, score, why, params, "calls.now.event", event_id=e.event_id))

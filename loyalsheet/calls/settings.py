@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 CALL_KINDS = ("followup-3d", "satisfaction", "churn", "birthday", "expiring", "membership", "followup-3w",
-              "followup-3m", "event")
+              "followup-3m", "friends_card", "event")
 
 
 class CallListSettings(BaseModel):

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from ..benefits_view import member_benefits
 from ..config import Config
 from ..events.funnel import came_to
 from ..model import CallNote, MemberFile
 from ..rules import Evaluation
+from ..rules.benefits import Benefits
 from ..segments import SegmentResult
 from ..workbook.writer import OwnedSheet
 from .build import CallList, attended_counts, build_call_list, upcoming
@@ -27,8 +29,11 @@ def openers_for(config: Config) -> Openers:
 
 def week_calls(mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Config, lang: str,
                notes: Sequence[CallNote | CallOutcome], waiting: Mapping[str, date], store: str | None,
-               first_purchase: Mapping[str, date], openers: Openers | None = None) -> CallList:
-    """Who to phone this week in ``store`` (None: the one shop), ranked and cut at its capacity."""
+               first_purchase: Mapping[str, date], openers: Openers | None = None,
+               benefits: Benefits | None = None) -> CallList:
+    """Who to phone this week in ``store`` (None: the one shop), ranked and cut at its capacity.
+    ``benefits``: the run's members' benefits, as the card and Member status show them (worked out from
+    the whole book ``mf`` when not given)."""
     cl = config.call_list
     today = seg.today
     attended = None
@@ -40,6 +45,7 @@ def week_calls(mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Confi
         mf, ev, seg, cl, history(notes, today, cl.retry_days), lang=lang, first_purchase=first_purchase,
         waiting=waiting, capacity=config.call_capacity_of(store), best_times=config.best_times_of(store),
         store_name=home, openers=openers or openers_for(config), attended=attended,
+        benefits=benefits if benefits is not None else member_benefits(mf, config, config.campaigns, today),
     )
 
 

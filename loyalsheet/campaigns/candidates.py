@@ -38,8 +38,8 @@ from ..rules import CardStatus, CourseStatus, Evaluation, MemberResult, Reason, 
 from ..rules.benefits import RewardOption, reward_lines
 from ..rules.settings import parse_month_day
 from ..rules.vouchers import issued_voucher, open_vouchers, voucher_statuses, zhe
-from ..segments import SegmentResult, label
-from .audience import points_audience
+from ..segments import SegmentResult
+from .audience import EventAudience
 from .settings import CampaignSettings, ChannelName, Kind, MessagingSettings, parse_lunar_month_day
 
 _NO_DATA: Mapping[str, Any] = MappingProxyType({})
@@ -87,10 +87,6 @@ def first_purchases(mf: MemberFile, today: date) -> dict[str, tuple[date, str | 
                 if seen is None or day < seen[0]:
                     first[t.member_id] = (day, t.category, t.amount)
     return first
-
-
-def _norm(text: str) -> str:
-    return "".join(text.split()).casefold().replace("_", "").replace("-", "")
 
 
 @dataclass
@@ -181,9 +177,10 @@ def _followups(d: _Day, first: Mapping[str, tuple[date, str | None, Decimal | No
 
 
 def _rewards(d: _Day, points: int) -> tuple[tuple[str, str, int], ...]:
-    """Rewards the member can afford: (Chinese name, English name, points), cheapest first."""
-    return tuple((r.name, r.name_en or r.name, r.points) for r in sorted(d.settings.rewards, key=lambda r: r.points)
-                 if r.points <= points)
+    """Rewards the member can afford: (Chinese name, English name, points), cheapest first (the card's and the
+    Call list's reward lines)."""
+    lines = reward_lines((RewardOption(r.name, r.name_en or r.name, r.points) for r in d.settings.rewards), points)
+    return tuple((r.name, r.name_en, r.points) for r in lines.can_take)
 
 
 def _next_reward(d: _Day, points: int) -> tuple[str, str, int, int] | None:
@@ -259,51 +256,22 @@ def _win_back(d: _Day) -> Iterator[Candidate]:
                      data)
 
 
-_ALL = {_norm(w) for w in ("all", "全部", "所有", "所有会员", "everyone")}
-_FLAGS = {"gone_quiet": {_norm(w) for w in ("gone quiet", "gone_quiet", "沉睡", "沉睡贵宾", "沉默")},
-          "whale": {_norm(w) for w in ("whale", "whales", "大客户")}}
-_MEMBERSHIP_WORDS = {Membership.SPEND: ("spend", "消费型"), Membership.PAID: ("paid", "付费型", "付费会员"),
-                     Membership.STORED_VALUE: ("stored value", "储值型", "储值会员")}
-
-
-def _audience_words(d: _Day, m: Member, r: MemberResult) -> set[str]:
-    """Every word an Events row's Audience may use to include this member."""
-    words = {_norm(r.tier.tier), _norm(r.tier.tier_zh)}
-    if m.store:
-        words.add(_norm(m.store))
-    words.update(_norm(w) for w in _MEMBERSHIP_WORDS.get(m.membership, ()))
-    if m.partner:
-        words.add(_norm(m.partner))
-    ms = d.seg.by_id.get(m.member_id) if d.seg is not None else None
-    if ms is not None:
-        for value in (ms.stage, ms.quadrant, ms.rfm.group if ms.rfm else None):
-            if value is not None:
-                words.update({_norm(value.value), _norm(label(value, "zh")), _norm(label(value, "en"))})
-        if ms.gone_quiet:
-            words |= _FLAGS["gone_quiet"]
-        if ms.whale:
-            words |= _FLAGS["whale"]
-    return words
-
-
 def _events(d: _Day) -> Iterator[Candidate]:
     s = d.settings.events
     for e in sorted(d.mf.events, key=lambda e: (e.day, e.row)):
         invite = e.invite_days if e.invite_days is not None else s.days
         if not d.due_before(e.day, invite):
             continue
-        points_rules, words = points_audience(e.audience)
-        wanted = {_norm(w) for w in words if w.strip()}
-        everyone = not wanted or bool(wanted & _ALL)
+        audience = EventAudience.of(e.audience)  # (the Call list asks the same of its valued members)
+        points_rules = audience.points_exchange
         data: Mapping[str, Any] = {"event_id": e.event_id, "event_title": e.title, "event_day": e.day,
-                                   "days_until": (e.day - d.today).days, "points_exchange": bool(points_rules)}
-        why = (Reason("camp.why.event_all", {"title": e.title, "day": e.day}) if everyone else
+                                   "days_until": (e.day - d.today).days, "points_exchange": points_rules}
+        why = (Reason("camp.why.event_all", {"title": e.title, "day": e.day}) if audience.everyone else
                Reason("camp.why.event", {"title": e.title, "day": e.day, "audience": ", ".join(e.audience)}))
 
+        by_id = d.seg.by_id if d.seg is not None else {}
         invited = set() if d.sample else {
-            m.member_id for m, r in d.results()
-            if (not points_rules or all(rule.holds(r.points) for rule in points_rules))
-            and (everyone or wanted & _audience_words(d, m, r))}
+            m.member_id for m, r in d.results() if audience.invites(m, r, by_id.get(m.member_id))}
         for n, (m, r) in enumerate(d.results()):
             if d.sample and not d.few(n, m):
                 continue

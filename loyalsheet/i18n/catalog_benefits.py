@@ -32,9 +32,5 @@ MESSAGES: dict[str, dict[str, str]] = {
     "card.friends_card": {"en": "Friends card", "zh": "亲友卡"},
     "card.partner": {"en": "Partner card", "zh": "联名卡"},
     "card.source": {"en": "Joined via", "zh": "来源"},
-    "calls.open.friends_card": {
-        "en": "Hello {name}, this is {store}. Thank you for coming so regularly: we have a friends card for you to give someone close to you.",
-        "zh": "{name}您好，我是{store}。感谢您一直以来的支持，我们为您准备了一张亲友卡，可以送给您的家人朋友。",
-    },
     "camp.why.voucher": {"en": "voucher {voucher_id} unused, lapses after {day}", "zh": "优惠券 {voucher_id} 未使用，{day} 后过期"},
 }

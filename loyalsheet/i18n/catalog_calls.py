@@ -9,6 +9,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "calls.kind.birthday": {"en": "Birthday", "zh": "生日关怀"},
     "calls.kind.expiring": {"en": "About to lapse", "zh": "即将过期"},
     "calls.kind.membership": {"en": "Paid year ending", "zh": "年费到期"},
+    "calls.kind.friends_card": {"en": "Friends card", "zh": "赠送亲友卡"},
     "calls.kind.event": {"en": "Event invitation", "zh": "活动邀请"},
     "calls.why.followup": {
         "en": "{days}-day follow-up after the first purchase on {first} (due {due})",
@@ -41,6 +42,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "{day} 做了{service}护理/疗程：请对方打分 1-5",
     },
     "calls.why.event": {"en": "invite to “{title}” on {day}", "zh": "邀请参加“{title}”（{day}）"},
+    "calls.why.event_points": {
+        "en": "invite to “{title}” on {day}: {balance} points; {buys}",
+        "zh": "邀请参加“{title}”（{day}）：现有 {balance} 积分，{buys}",
+    },
     "calls.why.retry": {"en": "no answer on {day} ({type}): try again", "zh": "{day} 未接通（{type}）：再打一次"},
     "calls.now.followup": {"en": "its moment passes: due {due}", "zh": "时机不等人：{due} 到期"},
     "calls.now.churn": {
@@ -53,6 +58,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "calls.now.event": {
         "en": "likely to come: {came} past events, last visit {since} days ago",
         "zh": "可能到场：来过 {came} 次活动，上次到店 {since} 天前",
+    },
+    "calls.now.friends_card_half": {
+        "en": "the course is half done: a good moment to share it; no friends card given this year",
+        "zh": "疗程已过半，正是愿意推荐的时候；今年尚未赠送亲友卡",
+    },
+    "calls.now.friends_card_spend": {
+        "en": "a year's spend reached the mark: a good moment to thank them; no friends card given this year",
+        "zh": "一年消费已达标，正是答谢的时候；今年尚未赠送亲友卡",
     },
     "calls.now.retry": {"en": "no answer on {day}: try at another time", "zh": "{day} 未接通：换个时间再打"},
     "calls.now.waiting": {"en": "waiting since {day}", "zh": "自 {day} 起排队"},
