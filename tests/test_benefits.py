@@ -76,7 +76,7 @@ def _cards(used: int) -> tuple[Member, list[Txn], CourseCard]:
 
 def test_friends_card_when_a_course_card_is_half_used_and_not_given_this_year() -> None:
     config = Config()
-    for used, expected in ((4, None), (5, "可赠送亲友卡：面部护理疗程卡 CC1 已用一半（5/10 次）")):
+    for used, expected in ((4, None), (5, "可赠送亲友卡：面部护理疗程卡 CC1 已用过半（5/10 次）")):
         m, sessions, card = _cards(used)
         ev = evaluate(book([m], sessions, course_cards=[card]), config, DAY)
         r = ev.members[m.member_id]

@@ -72,13 +72,13 @@ def test_the_card_shows_vouchers_rewards_the_friends_discount_and_the_friends_ca
     assert (one["partner"], one["source"], one["friends_discount"], one["friends_card"]) == ("招商银行", "到店", None, None)
     two = json.loads(cli("member", "M2", "--json", "--date", DAY, "--lang", "en", cwd=tmp_path).out)
     assert two["friends_discount"]["text"] == "Friend's discount 12% off (88折), referred by M1, until 2027-03-10"
-    assert two["friends_card"] == "May be given a friends card: 面部护理 card CC1 is half used (5 of 10)"
+    assert two["friends_card"] == "May be given a friends card: 面部护理 card CC1 is half used or more (5 of 10)"
     assert two["vouchers"][0]["text"] == "Q2: 12% off, until 2026-11-25 (3 days left)"
     assert two["rewards"]["next_text"] == "200 more points for Hand cream"
     three = json.loads(cli("member", "M3", "--json", "--date", DAY, cwd=tmp_path).out)
     assert three["friends_discount"]["text"] == "亲友优惠 88折（M1 的亲友卡 G1），至 2027-09-15"
     shown = cli("member", "M2", "--date", DAY, "--lang", "zh", cwd=tmp_path)
-    assert "可赠送亲友卡：面部护理疗程卡 CC1 已用一半（5/10 次）" in shown.out and "亲友优惠" in shown.out
+    assert "可赠送亲友卡：面部护理疗程卡 CC1 已用过半（5/10 次）" in shown.out and "亲友优惠" in shown.out
 
 
 def test_refresh_writes_benefits_into_member_status_call_list_and_dashboard(
@@ -99,7 +99,7 @@ def test_refresh_writes_benefits_into_member_status_call_list_and_dashboard(
                                                           "开场白\nOpening line"))
     call = next(r for r in calls[1:] if r[member] == "M2")
     assert call[kind] == "赠送亲友卡"
-    assert call[why] == "可赠送亲友卡：面部护理疗程卡 CC1 已用一半（5/10 次）"  # as the card says it
+    assert call[why] == "可赠送亲友卡：面部护理疗程卡 CC1 已用过半（5/10 次）"  # as the card says it
     assert call[opening] == ("王芳您好，我是旗舰店的顾问。您的面部护理疗程已经过半了，送您一张面值¥600的亲友卡，"
                              "可以带家人朋友来体验。朋友凭卡登记成为会员，还能享受88折的亲友优惠。您想送给哪位呢？")
     assert not any(r[member] in ("M1", "M3") and r[kind] == "赠送亲友卡" for r in calls[1:])

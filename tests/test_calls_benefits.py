@@ -82,10 +82,10 @@ def test_the_friends_card_reason_for_a_half_used_course_card_and_the_spend_thres
     # QUARTER is not half way; GIVEN gave a card this year; OLD's card was last year's; FAM is phoned as HEAD
     # the course nearest its end first (9/10, then 6/10, then 5/10 by member ID), then the spend
     assert list(rows) == ["NEAR", "HEAD", "HALF", "OLD", "SPEND"]
-    assert rows["HALF"][WHY] == "可赠送亲友卡：面部护理疗程卡 C1 已用一半（5/10 次）"
-    assert rows["NEAR"][WHY] == "可赠送亲友卡：牙齿美白疗程卡 C2 已用一半（9/10 次）"
+    assert rows["HALF"][WHY] == "可赠送亲友卡：面部护理疗程卡 C1 已用过半（5/10 次）"
+    assert rows["NEAR"][WHY] == "可赠送亲友卡：牙齿美白疗程卡 C2 已用过半（9/10 次）"
     assert rows["SPEND"][WHY] == "可赠送亲友卡：近 12 个月消费 8,000（满 5,000）"
-    assert rows["HEAD"][WHY] == "家人（FAM）：可赠送亲友卡：面部护理疗程卡 C6 已用一半（6/10 次）"
+    assert rows["HEAD"][WHY] == "家人（FAM）：可赠送亲友卡：面部护理疗程卡 C6 已用过半（6/10 次）"
     assert rows["HALF"][WHY_NOW] == "疗程已过半，正是愿意推荐的时候；今年尚未赠送亲友卡"
     assert rows["SPEND"][WHY_NOW] == "一年消费已达标，正是答谢的时候；今年尚未赠送亲友卡"
     # the opening line: the card's value (gift_cards.value) and the friend's discount (benefits), as configured
@@ -108,7 +108,7 @@ def test_the_friends_card_in_english_and_with_other_values() -> None:
     mf = friends_book()
     config = {"benefits": {"friends_card_spend": 5000, "friends_discount": 1}, "gift_cards": {"value": 800}}
     rows = {r[MEMBER]: r for r in _friends(plan(mf, config=config, lang="en"))}
-    assert rows["HALF"][WHY] == "May be given a friends card: 面部护理 card C1 is half used (5 of 10)"
+    assert rows["HALF"][WHY] == "May be given a friends card: 面部护理 card C1 is half used or more (5 of 10)"
     # no friend's discount configured (1): none is promised
     assert rows["HALF"][OPENING] == ("Hello 会员1, this is 旗舰店. Your 面部护理 course is already half done, so we have a "
                                      "friends card worth CN¥800 for you, to bring family or a friend to try us. "

@@ -12,8 +12,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "亲友优惠 {factor}（{by} 的亲友卡 {card_id}），至 {until}",
     },
     "benefit.friends_card_half": {
-        "en": "May be given a friends card: {service} card {card_id} is half used ({used} of {sessions})",
-        "zh": "可赠送亲友卡：{service}疗程卡 {card_id} 已用一半（{used}/{sessions} 次）",
+        "en": "May be given a friends card: {service} card {card_id} is half used or more ({used} of {sessions})",
+        "zh": "可赠送亲友卡：{service}疗程卡 {card_id} 已用过半（{used}/{sessions} 次）",
     },
     "benefit.friends_card_spend": {
         "en": "May be given a friends card: spent {spend} in 12 months (from {threshold})",
