@@ -195,10 +195,9 @@ def _segments(mf: MemberFile, config: Config, today: date) -> SegmentResult:
 
 @dataclass(frozen=True)
 class _Segmented:
-    """The refresh worker's answer: the cells' error count, the segments, and the moves since the last
-    refresh (worked out where the segments are whole, before they travel lean)."""
+    """The refresh worker's answer: the segments, and the moves since the last refresh (worked out where
+    the segments are whole, before they travel lean), and the effect report."""
 
-    errors: int
     seg: SegmentResult
     moved: tuple[Move, ...]
     effect: EffectReport | None  # the whole book's effect report (None: a store's refresh)
@@ -211,13 +210,12 @@ def _segments_for_refresh(mf: MemberFile, config: Config, today: date,
     the moves need it): read beside the member file, its 76 MB of XML for 100,000 members took CPU from
     a read that already keeps both cores busy, while here it fills the time this worker would wait for
     the rules pass. Where each member stood is kept, the sheet's rows are let go before the segments
-    are computed. The effect report (``effect_book``: the whole book's) is made here too: the rules
-    pass is the longer of the two."""
+    are computed. The effect report (``effect_book``: the whole book's) is made here too, and the
+    cells are checked in this process instead: the two shares then take about as long."""
     standing = previous_standing(previous_status())
-    errors, _ = counts(validate(mf, Context(today=today, stores=config.store_names)))
     seg = _segments(mf, config, today)
     effect = effect_of(config, mf, effect_book, today)[0] if effect_book is not None else None
-    return _Segmented(errors, seg, tuple(moves(standing, seg)), effect)
+    return _Segmented(seg, tuple(moves(standing, seg)), effect)
 
 
 # The reasons a refresh never shows (it shows each member's stage reason, the gone-quiet reason of whom
@@ -311,9 +309,11 @@ def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry
     with Forked(_segments_for_refresh, mf, config, today, partial(book.read_owned_sheet, sheet_title(STATUS)),
                 book.path if store is None else None, reducers=_LEAN_SEGMENTS) as segments:
         ev = evaluate(mf, config, today)
-        early = ahead(mf, today, config.tiers.spend.include_gift_card)  # (while the worker finishes)
+        # while the worker finishes (the segments and the effect report are the longer share)
+        early = ahead(mf, today, config.tiers.spend.include_gift_card)
+        errors, _ = counts(validate(mf, Context(today=today, stores=config.store_names)))
         segmented = segments.result()
-    errors, seg, effect = segmented.errors, segmented.seg, segmented.effect
+    seg, effect = segmented.seg, segmented.effect
     report_title = config.report.sheet
     currency = config.default_store.currency
     plan = build_refresh(
