@@ -21,7 +21,7 @@ from .config_errors import plain_config_error
 from .effect.settings import ReportSettings
 from .errors import ConfigError
 from .rules.settings import RulesSettings
-from .scheduler_settings import ScheduleSettings
+from .schedule.settings import ScheduleSettings
 from .segments.settings import SegmentSettings
 
 

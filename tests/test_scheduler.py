@@ -18,7 +18,7 @@ import pytest
 import time_machine
 
 from loyalsheet.errors import LoyalsheetError
-from loyalsheet.scheduler import (
+from loyalsheet.schedule import (
     CliRunner,
     Due,
     InstanceLock,
@@ -29,7 +29,7 @@ from loyalsheet.scheduler import (
     run_forever,
     summarize,
 )
-from loyalsheet.scheduler_settings import ScheduleSettings
+from loyalsheet.schedule.settings import ScheduleSettings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 STORES = [("旗舰店", "Asia/Shanghai"), ("London", "Europe/London"), ("New York", "America/New_York")]

@@ -18,8 +18,8 @@ import click
 
 from ..config import Config
 from ..errors import LoyalsheetError
-from ..scheduler import CliRunner, Due, Finished, InstanceLock, Job, Journal, Scheduler, jobs_for, run_forever, utc_now
-from ..scheduler_tasks import TASK_KINDS, task_definition
+from ..schedule import CliRunner, Due, Finished, InstanceLock, Job, Journal, Scheduler, jobs_for, run_forever, utc_now
+from ..schedule.tasks import TASK_KINDS, task_definition
 from .common import App, common_options, print_json
 
 LOGGER = "loyalsheet.schedule"

@@ -39,11 +39,11 @@ from pathlib import Path
 from typing import IO, Any, Literal
 from zoneinfo import ZoneInfo
 
-from .campaigns.settings import parse_hhmm
-from .errors import LoyalsheetError
-from .files import atomic_write, pid_alive
-from .i18n import t
-from .scheduler_settings import ScheduleSettings
+from ..campaigns.settings import parse_hhmm
+from ..errors import LoyalsheetError
+from ..files import atomic_write, pid_alive
+from ..i18n import t
+from .settings import ScheduleSettings
 
 Kind = Literal["daily", "weekly"]
 Outcome = Literal["ok", "problems", "failed"]
