@@ -132,6 +132,7 @@ class SmtpEmail:
     provider = "smtp"
     can_find_sent = False
     marks_final_step = True  # DATA's final dot: before it, the server discards what it got
+    concurrent = False  # one message at a time, on the sender's own thread
 
     def __init__(self, host: str, port: int, sender: str, *, username: str | None = None,
                  password: str | None = None, starttls: bool = True, use_ssl: bool = False,
