@@ -535,7 +535,7 @@ def run_today(
         ledger.record_holdouts(run.holdouts, datetime.now(UTC))  # never sent: only remembered, for the report
         try:
             report = send_all(run.outgoing, ledger, channels, now=lambda: datetime.now(UTC), progress=send_progress,
-                              limit=limit)
+                              limit=limit, workers=config.messaging.sms_workers)
         finally:
             for ch in {id(c): c for c in channels.values()}.values():
                 ch.close()

@@ -12,7 +12,12 @@
 3. Skip what must not go: already sent, failed for good, in doubt, opted out, duplicates.
 4. Claim the next batch of messages (``sending``, one fsynced commit for the batch; one message at a
    time where the machine's boot id is unknown). For each: mark the attempt (a cheap commit that
-   survives a crash of this process), call the channel, record the outcome.
+   survives a crash of this process), call the channel, record the outcome. The SMS providers are
+   called from a bounded pool of threads (``workers``, ``messaging.sms_workers``), several messages
+   in flight at once but never two to one number; the threads only talk to the provider: the claim,
+   every attempt mark (before its message goes to a thread) and every outcome are written by the
+   calling thread, through the ledger's one connection. E-mail goes one message at a time on its one
+   SMTP connection, on the calling thread.
    Rate limits and server errors are retried with exponential backoff and jitter, a bounded number of
    times; a failure that may have delivered the message is retried only after the provider was asked
    and said no. A permanent error is recorded and the run goes on; 21610 also records the opt-out.
@@ -27,13 +32,15 @@ from __future__ import annotations
 import enum
 import random
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
-from .channels.base import Channel, ChannelDown, DownKind, PermanentError, RetryableError
+from .channels.base import Channel, ChannelDown, ChannelError, DownKind, PermanentError, RetryableError
 from .errors import LoyalsheetError
 from .i18n import t
 from .ledger import ChannelName, Entry, Ledger, OutgoingMessage, State
@@ -138,6 +145,7 @@ class SendReport:
 
 
 _RATE_CODES = frozenset({"429", "20429"})
+MAX_WORKERS = 32  # the most SMS in flight at once that ``messaging.sms_workers`` allows
 
 
 def _exhausted_kind(err: RetryableError) -> DownKind:
@@ -149,13 +157,47 @@ def _exhausted_kind(err: RetryableError) -> DownKind:
     return "server"
 
 
+_Item = tuple[int, OutgoingMessage, Channel]  # (index in the run's list, message, its channel)
+StepKind = Literal["sent", "failed", "unknown", "lookup", "retry_later", "down"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """What the network calls for one message came to, before anything is recorded.
+
+    Made by :meth:`_Run.network`, which may run on a worker thread and never touches the ledger; the
+    calling thread records it (:meth:`_Run.record`). ``lookup``: the call failed in a way that may have
+    delivered the message and the provider can be asked: the calling thread reads the row and the ids
+    to skip, and the lookup (then any retry) runs as the next step.
+    """
+
+    kind: StepKind
+    attempts: int
+    provider_id: str | None = None
+    error: ChannelError | None = None
+
+
+def is_concurrent(ch: Channel) -> bool:
+    """True when ``ch`` may be called from several threads at once (its ``concurrent`` attribute).
+
+    A channel that marks its final step never is: the mark is a ledger write, made on the calling thread.
+    """
+    return bool(getattr(ch, "concurrent", False)) and not ch.marks_final_step
+
+
+def _first_free(ready: list[_Item], busy: set[tuple[str, str]]) -> _Item | None:
+    """The first claimed message whose recipient has no message in flight."""
+    return next((item for item in ready if (item[1].to, item[1].channel) not in busy), None)
+
+
 class _Run:
-    """The state of one :func:`send_all` call."""
+    """The state of one :func:`send_all` call. Every ledger read and write happens on the calling thread."""
 
     def __init__(self, ledger: Ledger, channels: Mapping[str, Channel], now: Callable[[], datetime],
-                 retry: RetryPolicy, sleep: Callable[[float], None], rng: random.Random) -> None:
+                 retry: RetryPolicy, sleep: Callable[[float], None], rng: random.Random, workers: int = 1) -> None:
         self.ledger, self.channels, self.now = ledger, channels, now
         self.retry, self.sleep, self.rng = retry, sleep, rng
+        self.workers = workers
         self.stopped: Stop | None = None
         self.opted_out = {(o.to, o.channel) for o in ledger.opt_outs()}
 
@@ -196,32 +238,86 @@ class _Run:
 
     # ----------------------------------------------------------------- step 4: send, batch by batch
 
-    def send_batch(self, batch: list[tuple[OutgoingMessage, Channel]]) -> list[MessageOutcome]:
-        """Claim ``batch`` (one fsync), then hand each message to its channel; release what was not tried."""
+    def send(self, todo: list[_Item], size: int, done: Callable[[int, MessageOutcome], None]) -> None:
+        """Claim ``todo`` ``size`` at a time (one fsync each) and hand every message to its channel.
+
+        ``done(index, outcome)`` is called as each message ends. A channel that may be called from
+        several threads (:func:`is_concurrent`: Twilio, Aliyun) gets up to ``workers`` messages in flight
+        on a pool of threads; the others (SMTP, one connection; the outbox) are called on this thread.
+        The threads only call the provider: the claim, each attempt mark (before the message is handed
+        to a thread) and each outcome (as the thread finishes) are written here, in one connection.
+        A recipient never has two messages in flight at once, so an opt-out one message brings back
+        still skips the next. When a channel goes down nothing more is handed out; the messages in
+        flight finish and are recorded, the rest are held. Claimed rows never tried go back to ``planned``.
+        """
         ledger = self.ledger
-        if ledger.boot_id is None:  # no way to tell "claimed" from "tried" after a crash: one at a time
-            assert len(batch) == 1
-            msg, ch = batch[0]
-            ledger.mark_sending(msg.key, self.now(), ch.provider)
-            return [self.send_one(msg, ch)]
-        ledger.claim([(m.key, ch.provider) for m, ch in batch], self.now())
-        results: list[MessageOutcome] = []
-        untried = [m.key for m, _ in batch]
+        claims = ledger.boot_id is not None  # else each row is claimed with its attempt (one fsync each)
+        pending = deque(todo)
+        ready: list[_Item] = []  # taken from ``pending`` (claimed, where claims are made), not yet tried
+        claimed: set[str] = set()  # claimed and not attempted: released at the end
+        flying: dict[Future[_Step], _Item] = {}
+        busy: set[tuple[str, str]] = set()  # (to, channel) of the messages in flight
+        pool = (ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="loyalsheet-send")
+                if self.workers > 1 and any(is_concurrent(ch) for _, _, ch in todo) else None)
+        failure: Exception | None = None
+        finished = False
         try:
-            for msg, ch in batch:
-                if self.stopped is not None:
-                    results.append(_of(msg, Outcome.HELD, self.stopped.code, self.stopped.text))
-                    continue
-                if (msg.to, msg.channel) in self.opted_out:  # learned from an earlier message of this run
-                    results.append(_of(msg, Outcome.SKIPPED_OPT_OUT))
-                    continue
-                ledger.mark_attempt(msg.key, self.now())  # before the network call
-                untried.remove(msg.key)
-                results.append(self.send_one(msg, ch))
+            while True:
+                while self.stopped is None and failure is None and len(flying) < self.workers:
+                    item = _first_free(ready, busy)
+                    if item is None:
+                        if not pending or len(ready) >= size:
+                            break
+                        batch = [pending.popleft() for _ in range(min(size, len(pending)))]
+                        if claims:
+                            ledger.claim([(m.key, ch.provider) for _, m, ch in batch], self.now())
+                            claimed.update(m.key for _, m, _ in batch)
+                        ready.extend(batch)
+                        continue
+                    ready.remove(item)
+                    i, msg, ch = item
+                    if (msg.to, msg.channel) in self.opted_out:  # learned from an earlier message of this run
+                        done(i, _of(msg, Outcome.SKIPPED_OPT_OUT))
+                        continue
+                    if claims:
+                        ledger.mark_attempt(msg.key, self.now())  # committed before the network call
+                        claimed.discard(msg.key)
+                    else:
+                        ledger.mark_sending(msg.key, self.now(), ch.provider)
+                    if pool is not None and is_concurrent(ch):
+                        flying[pool.submit(self.network, msg, ch, 0)] = item
+                        busy.add((msg.to, msg.channel))
+                    else:
+                        done(i, self.settle(msg, ch, self.network(msg, ch, 0)))
+                if not flying:
+                    break
+                over, _ = wait(flying, return_when=FIRST_COMPLETED)
+                for fut in sorted(over, key=lambda f: flying[f][0]):
+                    item = flying.pop(fut)
+                    i, msg, ch = item
+                    try:
+                        step = fut.result()
+                    except Exception as exc:  # a fault in a channel: the row stays in flight for the next run
+                        failure = failure or exc
+                        busy.discard((msg.to, msg.channel))
+                        continue
+                    if step.kind == "lookup":
+                        assert pool is not None
+                        flying[pool.submit(self.network, msg, ch, step.attempts, self.lookup(msg, step))] = item
+                        continue
+                    busy.discard((msg.to, msg.channel))
+                    done(i, self.record(msg, ch, step))
+            if failure is None and self.stopped is not None:
+                for i, msg, _ in [*ready, *pending]:
+                    done(i, _of(msg, Outcome.HELD, self.stopped.code, self.stopped.text))
+            finished = True
         finally:
-            if untried:
-                ledger.release(untried, self.now())
-        return results
+            if claimed:
+                ledger.release(claimed, self.now())
+            if pool is not None:  # after an error here, what is still in flight is reconciled by the next run
+                pool.shutdown(wait=finished, cancel_futures=True)
+        if failure is not None:
+            raise failure
 
     def _final_step(self, key: str) -> Callable[[], None]:
         def mark() -> None:
@@ -229,53 +325,94 @@ class _Run:
 
         return mark
 
-    def send_one(self, msg: OutgoingMessage, ch: Channel) -> MessageOutcome:
-        """One message whose attempt is already recorded: send, retry what may be retried, record."""
-        ledger, key = self.ledger, msg.key
-        attempt = 0
+    def network(self, msg: OutgoingMessage, ch: Channel, attempts: int,
+                lookup: tuple[Entry, frozenset[str], RetryableError] | None = None) -> _Step:
+        """Hand ``msg`` to ``ch`` (its attempt already recorded), retrying what may be retried; no ledger
+        access unless ``ch`` marks its final step (then this runs on the calling thread).
+
+        ``lookup``: the row, the ids to skip and the failure of the last try: ask the provider first.
+        """
         try:
+            if lookup is not None:
+                entry, exclude, err = lookup
+                found = ch.find_sent(entry, exclude=exclude)
+                if found is not None:
+                    return _Step("sent", attempts, provider_id=found)
+                # asked, and the provider has not got it: certainly not sent, safe to retry
+                gave_up = self._give_up(err, attempts)
+                if gave_up is not None:
+                    return gave_up
+                self.sleep(self.retry.delay(attempts, self.rng))
             while True:
-                attempt += 1
+                attempts += 1
                 try:
-                    result = ch.send(msg, self._final_step(key) if ch.marks_final_step else None)
+                    result = ch.send(msg, self._final_step(msg.key) if ch.marks_final_step else None)
                 except PermanentError as err:
-                    ledger.mark_failed(key, self.now(), permanent=True, code=err.code, text=err.text)
-                    if err.opt_out:
-                        ledger.record_opt_out(msg.to, msg.channel, f"{ch.provider} {err.code}", self.now())
-                        self.opted_out.add((msg.to, msg.channel))
-                        return _of(msg, Outcome.OPTED_OUT, err.code, err.text, attempt)
-                    return _of(msg, Outcome.FAILED, err.code, err.text, attempt)
+                    return _Step("failed", attempts, error=err)
                 except RetryableError as err:
                     if err.maybe_sent:
-                        if not ch.can_find_sent:
-                            ledger.mark_unknown(key, self.now(), code=err.code, text=err.text)
-                            return _of(msg, Outcome.UNKNOWN, err.code, err.text, attempt)
-                        entry = ledger.entry(key)
-                        assert entry is not None
-                        found = ch.find_sent(entry, exclude=ledger.provider_ids(msg.to, msg.channel))
-                        if found is not None:
-                            ledger.mark_sent(key, found, self.now(), defer=True)
-                            return MessageOutcome(key, msg.member_id, msg.channel, msg.to, Outcome.SENT,
-                                                  provider_id=found, attempts=attempt)
-                        # asked, and the provider has not got it: certainly not sent, safe to retry
-                    if attempt >= self.retry.max_attempts or err.later:
-                        if err.per_message:
-                            ledger.mark_failed(key, self.now(), permanent=False, code=err.code, text=err.text)
-                            return _of(msg, Outcome.RETRY_LATER, err.code, err.text, attempt)
-                        raise ChannelDown(_exhausted_kind(err), err.code,
-                                          t("send.gave_up", "en", attempts=attempt, detail=err.text)) from err
-                    self.sleep(self.retry.delay(attempt, self.rng))
+                        return _Step("lookup" if ch.can_find_sent else "unknown", attempts, error=err)
+                    gave_up = self._give_up(err, attempts)
+                    if gave_up is not None:
+                        return gave_up
+                    self.sleep(self.retry.delay(attempts, self.rng))
                     continue
-                ledger.mark_sent(key, result.provider_id, self.now(), defer=True)
-                return MessageOutcome(key, msg.member_id, msg.channel, msg.to, Outcome.SENT,
-                                      provider_id=result.provider_id, attempts=attempt)
+                return _Step("sent", attempts, provider_id=result.provider_id)
         except ChannelDown as down:
-            self.stopped = Stop(down.kind, msg.channel, ch.provider, down.code, down.text, key)
-            if down.maybe_sent:
-                ledger.mark_unknown(key, self.now(), code=down.code, text=down.text)
-                return _of(msg, Outcome.UNKNOWN, down.code, down.text, attempt)
-            ledger.mark_planned(key, self.now(), code=down.code, text=down.text)
-            return _of(msg, Outcome.HELD, down.code, down.text, attempt)
+            return _Step("down", attempts, error=down)
+
+    def _give_up(self, err: RetryableError, attempts: int) -> _Step | None:
+        """None while ``err`` may be retried in this run; else the message's end (left for the next run, or
+        the channel down)."""
+        if attempts < self.retry.max_attempts and not err.later:
+            return None
+        if err.per_message:
+            return _Step("retry_later", attempts, error=err)
+        down = ChannelDown(_exhausted_kind(err), err.code, t("send.gave_up", "en", attempts=attempts, detail=err.text))
+        return _Step("down", attempts, error=down)
+
+    def lookup(self, msg: OutgoingMessage, step: _Step) -> tuple[Entry, frozenset[str], RetryableError]:
+        """What a ``lookup`` step needs from the ledger: the row, and the ids other rows already claim."""
+        entry = self.ledger.entry(msg.key)
+        assert entry is not None and isinstance(step.error, RetryableError)
+        return entry, self.ledger.provider_ids(msg.to, msg.channel), step.error
+
+    def settle(self, msg: OutgoingMessage, ch: Channel, step: _Step) -> MessageOutcome:
+        """Finish one message on the calling thread: lookups (and the retries after them), then the record."""
+        while step.kind == "lookup":
+            step = self.network(msg, ch, step.attempts, self.lookup(msg, step))
+        return self.record(msg, ch, step)
+
+    def record(self, msg: OutgoingMessage, ch: Channel, step: _Step) -> MessageOutcome:
+        """Write one message's end into the ledger (the calling thread) and return its outcome."""
+        ledger, key, n, err = self.ledger, msg.key, step.attempts, step.error
+        if step.kind == "sent":
+            assert step.provider_id is not None
+            ledger.mark_sent(key, step.provider_id, self.now(), defer=True)
+            return MessageOutcome(key, msg.member_id, msg.channel, msg.to, Outcome.SENT,
+                                  provider_id=step.provider_id, attempts=n)
+        assert err is not None and step.kind != "lookup"
+        if step.kind == "failed":
+            ledger.mark_failed(key, self.now(), permanent=True, code=err.code, text=err.text)
+            if isinstance(err, PermanentError) and err.opt_out:
+                ledger.record_opt_out(msg.to, msg.channel, f"{ch.provider} {err.code}", self.now())
+                self.opted_out.add((msg.to, msg.channel))
+                return _of(msg, Outcome.OPTED_OUT, err.code, err.text, n)
+            return _of(msg, Outcome.FAILED, err.code, err.text, n)
+        if step.kind == "unknown":
+            ledger.mark_unknown(key, self.now(), code=err.code, text=err.text)
+            return _of(msg, Outcome.UNKNOWN, err.code, err.text, n)
+        if step.kind == "retry_later":
+            ledger.mark_failed(key, self.now(), permanent=False, code=err.code, text=err.text)
+            return _of(msg, Outcome.RETRY_LATER, err.code, err.text, n)
+        assert isinstance(err, ChannelDown)
+        if self.stopped is None:  # the first channel down stops the run; messages in flight still finish
+            self.stopped = Stop(err.kind, msg.channel, ch.provider, err.code, err.text, key)
+        if err.maybe_sent:
+            ledger.mark_unknown(key, self.now(), code=err.code, text=err.text)
+            return _of(msg, Outcome.UNKNOWN, err.code, err.text, n)
+        ledger.mark_planned(key, self.now(), code=err.code, text=err.text)
+        return _of(msg, Outcome.HELD, err.code, err.text, n)
 
 
 def _of(msg: OutgoingMessage, outcome: Outcome, code: str | None = None, text: str | None = None,
@@ -306,20 +443,25 @@ def send_all(
     rng: random.Random | None = None,
     lock: bool = True,
     batch: int = 100,
+    workers: int = 1,
 ) -> SendReport:
     """Send ``messages`` through ``channels`` (by ``msg.channel``), each at most once, recording all in ``ledger``.
 
     ``now`` gives the aware current time for the ledger; ``progress(done, total)`` is called after each
     message; ``limit`` caps how many messages are attempted (the rest are ``held``); ``lock`` takes the
     ledger's run lock so two runs never send from one ledger at once; ``batch`` is how many messages
-    one fsynced claim covers. A channel going down does not raise: the report's ``stopped`` says why
-    (``report.raise_if_stopped()`` turns it into the error).
+    one fsynced claim covers; ``workers`` is how many messages may be in flight at once through channels
+    that allow it (:func:`is_concurrent`: the SMS providers; ``messaging.sms_workers`` in config.yaml).
+    A channel going down does not raise: the report's ``stopped`` says why (``report.raise_if_stopped()``
+    turns it into the error).
     """
-    run = _Run(ledger, channels, now, retry or RetryPolicy(), sleep, rng or random.Random())
+    if not 1 <= workers <= MAX_WORKERS:
+        raise ValueError(f"workers must be 1..{MAX_WORKERS}, not {workers}")
+    run = _Run(ledger, channels, now, retry or RetryPolicy(), sleep, rng or random.Random(), workers)
     msgs = list(messages)
     outcomes: list[MessageOutcome | None] = [None] * len(msgs)
     reconciled: list[MessageOutcome] = []
-    size = max(1, batch) if ledger.boot_id is not None else 1
+    size = max(1, batch)
     done = 0
 
     def tick() -> None:
@@ -328,12 +470,16 @@ def send_all(
         if progress is not None:
             progress(done, len(msgs))
 
+    def record(i: int, outcome: MessageOutcome) -> None:
+        outcomes[i] = outcome
+        tick()
+
     with ledger.run_lock() if lock else nullcontext():
         try:
             reconciled = run.reconcile()
             plan = ledger.plan(msgs, now()) if run.stopped is None else None
             seen: set[str] = set()
-            todo: list[tuple[int, OutgoingMessage, Channel]] = []
+            todo: list[_Item] = []
             for i, msg in enumerate(msgs):
                 decided = _decide(run, msg, plan.known.get(msg.key) if plan else None, seen)
                 if isinstance(decided, MessageOutcome):
@@ -344,17 +490,7 @@ def send_all(
                     tick()
                 else:
                     todo.append((i, msg, decided))
-            for start in range(0, len(todo), size):
-                chunk = todo[start:start + size]
-                if run.stopped is not None:
-                    for i, msg, _ in chunk:
-                        outcomes[i] = _of(msg, Outcome.HELD, run.stopped.code, run.stopped.text)
-                        tick()
-                    continue
-                results = run.send_batch([(msg, ch) for _, msg, ch in chunk])
-                for (i, _, _), result in zip(chunk, results, strict=True):
-                    outcomes[i] = result
-                    tick()
+            run.send(todo, size, record)
         finally:
             ledger.flush()
         attention = tuple(ledger.in_state(State.UNKNOWN))
@@ -382,4 +518,5 @@ def _decide(run: _Run, msg: OutgoingMessage, known: Entry | None, seen: set[str]
     return ch
 
 
-__all__ = ["MessageOutcome", "Outcome", "RetryPolicy", "SendReport", "Stop", "send_all"]
+__all__ = ["MAX_WORKERS", "MessageOutcome", "Outcome", "RetryPolicy", "SendReport", "Stop", "is_concurrent",
+           "send_all"]

@@ -74,9 +74,10 @@ def tw() -> Iterator[FakeTwilio]:
         yield server
 
 
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    with smtp_server() as server:
+@pytest.fixture(params=[False, True], ids=["step-by-step", "pipelining"])
+def sink(request: pytest.FixtureRequest) -> Iterator[SmtpSink]:
+    """The SMTP server, without and with PIPELINING offered (then MAIL, RCPT and DATA go in one write)."""
+    with smtp_server(pipelining=request.param) as server:
         yield server
 
 
@@ -281,6 +282,7 @@ def test_smtp_one_connection_unique_ids_real_plain_text_and_unsubscribe(sink: Sm
     report = run(msgs, ledger, channel)
     assert [o.outcome for o in report.outcomes] == [Outcome.SENT] * 3
     assert channel.connections == 1 and len(sink.peers()) == 1, "one connection for the whole batch"
+    assert channel._smtp is not None and channel._smtp.has_extn("pipelining") is sink.pipelining
     got = sink.messages
     ids = [m["Message-ID"] for m in got]
     assert len(set(ids)) == 3 and all(i.endswith("@example.com>") for i in ids)
@@ -296,6 +298,41 @@ def test_smtp_one_connection_unique_ids_real_plain_text_and_unsubscribe(sink: Sm
     assert str(got[0]["From"]) == "旗舰店 <shop@example.com>" and got[0]["Subject"] == "Your points, member 1"
     assert [r.rcpt_tos for r in sink.received] == [(m.to,) for m in msgs]
     channel.close()
+
+
+def test_the_wire_policy_folds_headers_exactly_as_compat32() -> None:
+    """The short cut for short ASCII headers writes what compat32 writes, on random and awkward values."""
+    import random
+    import string
+    from email.policy import compat32
+
+    from loyalsheet.channels.smtp_email import _WIRE
+
+    reference = compat32.clone(linesep="\r\n")
+    rng = random.Random(17)
+    alphabet = string.ascii_letters + string.digits + " .,;:<>@?=-_/()\"'!#$%&*+[]{}|~^`\t"
+    values = ["", " ", "a  b", " lead", "trail ", "=?utf-8?b?5L2g?=", "x" * 80, "é", "tab\there", "a\r\nb"]
+    values += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 90))) for _ in range(20_000)]
+    for value in values:
+        for name in ("To", "Subject", "List-Unsubscribe", "Message-ID"):
+            assert _WIRE.fold_binary(name, value) == reference.fold_binary(name, value), (name, value)
+
+
+def test_smtp_multipart_boundary_comes_from_the_key_unless_the_text_has_it() -> None:
+    from loyalsheet.channels.smtp_email import _boundary, build_email, email_bytes
+
+    one = email_bytes(build_email(mail(1), "shop@example.com"))
+    again = email_bytes(build_email(mail(1), "shop@example.com"))
+    boundary = _boundary(mail(1))
+    assert boundary is not None and f"--{boundary}--".encode() in one and f"--{boundary}".encode() in again
+    assert _boundary(mail(2)) != boundary
+    tricky = OutgoingMessage(key=mail(1).key, member_id="M0001", campaign="points", channel="email", to="m1@example.com",
+                             body=f"--{boundary}\nhello", subject="x", html="<p>x</p>", planned_for=DAY,
+                             kind="service")
+    assert _boundary(tricky) is None
+    parsed = message_from_bytes(email_bytes(build_email(tricky, "shop@example.com")), policy=default)
+    assert isinstance(parsed, EmailMessage)
+    assert _parts(parsed)["text/plain"].startswith(f"--{boundary}\nhello")
 
 
 def test_smtp_chinese_subject_and_a_non_ascii_address(sink: SmtpSink, ledger: Ledger) -> None:

@@ -47,6 +47,13 @@ def test_bad_settings_name_key_and_line(text: str, line: int | None, key: str | 
         assert exc.value.params["key"] == key
 
 
+def test_sms_workers_default_and_range() -> None:
+    """How many SMS are in flight at once with --send: 8 unless set, 1 (one at a time) to 32."""
+    assert parse_config("language: zh\n", Path(".")).messaging.sms_workers == 8
+    assert parse_config("messaging:\n  sms_workers: 1\n", Path(".")).messaging.sms_workers == 1
+    assert parse_config("messaging:\n  sms_workers: 32\n", Path(".")).messaging.sms_workers == 32
+
+
 def test_broken_yaml_gives_line() -> None:
     with pytest.raises(ConfigError) as exc:
         parse_config("stores:\n  - name: A\n   timezone: x\n", Path("."))
@@ -84,6 +91,9 @@ def test_example_config_documents_every_setting() -> None:
         ("header_style: fr\n", "config_invalid.choice", "“fr”不是可选的值", "zh-en, en-zh, zh, en"),
         ("stores:\n  - timezone: Asia/Shanghai\n", "config_invalid.missing", "stores[1].name：缺少这项必填设置", "name: ..."),
         ("points:\n  on_top_ups: maybe\n", "config_invalid.bool", "应为 true（是）或 false（否）", "on_top_ups: false"),
+        ("messaging:\n  sms_workers: 0\n", "config_invalid.min", "第 2 行，messaging.sms_workers：0 太小了", "Type 1 or more"),
+        ("messaging:\n  sms_workers: 33\n", "config_invalid.max", "第 2 行，messaging.sms_workers：33 太大了",
+         "Type 32 or less"),
     ],
 )
 def test_config_errors_in_plain_words(text: str, code: str, zh: str, en_hint: str) -> None:

@@ -9,6 +9,10 @@ run:
 - every SMS reached Twilio exactly once (a row left ``sending`` is looked up at Twilio);
 - every e-mail reached the SMTP server at most once; those in doubt (at most one per kill) are
   ``unknown`` and reported; every other e-mail arrived exactly once.
+
+With a pool of 8 threads (``messaging.sms_workers``) the child sends 160 SMS and 16 e-mails instead,
+so each kill lands with several SMS in flight at once: if one of them were handed to its thread
+before its attempt mark was committed, the next run would take it for never tried and send it again.
 """
 
 from __future__ import annotations
@@ -31,14 +35,16 @@ ROUNDS = 10
 FROM = "+15005550006"
 
 
-def planned_messages(n: int = N) -> list[object]:
-    """The same list on every run: half SMS, half e-mail, interleaved; each body unique."""
+def planned_messages(workers: int = 1) -> list[object]:
+    """The same list on every run; each body unique. One at a time: 30 SMS and 30 e-mails, interleaved;
+    with a pool: 160 SMS and 16 e-mails (every 11th message)."""
     from loyalsheet.ledger import OutgoingMessage
 
     msgs: list[object] = []
+    n, every = (N, 2) if workers == 1 else (176, 11)
     for i in range(n):
         member = f"M{i:04d}"
-        if i % 2 == 0:
+        if i % every != 1:
             msgs.append(OutgoingMessage(key=f"birthday:{member}:2026", member_id=member, campaign="birthday",
                                         channel="sms", to=f"+86138{i:08d}", body=f"生日快乐 {member}! 回T退订",
                                         planned_for=date(2026, 11, 22), kind="marketing"))
@@ -51,19 +57,20 @@ def planned_messages(n: int = N) -> list[object]:
     return msgs
 
 
-def child(ledger_path: str, twilio_url: str, smtp_port: int, sid: str, token: str) -> None:
+def child(ledger_path: str, twilio_url: str, smtp_port: int, sid: str, token: str, workers: int) -> None:
     """The process that gets killed: one send run; prints READY before sending and a JSON report after."""
     from loyalsheet.channels import SmtpEmail, TwilioSms
     from loyalsheet.ledger import Ledger, OutgoingMessage
     from loyalsheet.sender import RetryPolicy, send_all
 
-    msgs = [m for m in planned_messages() if isinstance(m, OutgoingMessage)]
+    msgs = [m for m in planned_messages(workers) if isinstance(m, OutgoingMessage)]
     sms = TwilioSms(sid, token, FROM, base_url=twilio_url, timeout=10)
     email = SmtpEmail("127.0.0.1", smtp_port, "shop@example.com", starttls=False, timeout=10)
     with Ledger(Path(ledger_path)) as ledger:
         print("READY", flush=True)
         report = send_all(msgs, ledger, {"sms": sms, "email": email}, now=lambda: datetime.now(UTC),
-                          retry=RetryPolicy(max_attempts=3, base_delay=0.05, max_delay=0.2))
+                          retry=RetryPolicy(max_attempts=3, base_delay=0.05, max_delay=0.2), workers=workers,
+                          batch=20)
     email.close()
     print(json.dumps({
         "outcomes": {o.key: o.outcome.value for o in report.outcomes},
@@ -74,12 +81,13 @@ def child(ledger_path: str, twilio_url: str, smtp_port: int, sid: str, token: st
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_moments_then_every_message_exactly_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 8])
+def test_sigkill_at_random_moments_then_every_message_exactly_once(tmp_path: Path, workers: int) -> None:
     from loyalsheet.ledger import Ledger, OutgoingMessage, State
     from tests.servers import smtp_server, twilio_server
 
-    msgs = [m for m in planned_messages() if isinstance(m, OutgoingMessage)]
-    rng = random.Random(20261122)
+    msgs = [m for m in planned_messages(workers) if isinstance(m, OutgoingMessage)]
+    rng = random.Random(20261122 + workers)
     ledger_path = tmp_path / "members.ledger.sqlite"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     killed_in_flight = 0
@@ -87,7 +95,8 @@ def test_sigkill_at_random_moments_then_every_message_exactly_once(tmp_path: Pat
     # Each answer waits 50 ms, so the 60 messages take over 3 s to send: more than the ten rounds' sleeps
     # add up to (2.1 s), so every round is still sending when it is killed, however fast the machine.
     with twilio_server(delay=0.05) as tw, smtp_server(delay=0.05) as sink:
-        cmd = [sys.executable, __file__, str(ledger_path), tw.base_url, str(sink.port), tw.account_sid, tw.auth_token]
+        cmd = [sys.executable, __file__, str(ledger_path), tw.base_url, str(sink.port), tw.account_sid, tw.auth_token,
+               str(workers)]
         for _ in range(ROUNDS):
             proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             assert proc.stdout is not None
@@ -103,7 +112,11 @@ def test_sigkill_at_random_moments_then_every_message_exactly_once(tmp_path: Pat
         sms_received = tw.messages
         mail_received = sink.received
         lookups = sum(1 for method, path in tw.requests if method == "GET" and "Messages.json" in path)
+        in_flight, in_flight_to = tw.max_in_flight, tw.max_in_flight_to
     assert time.monotonic() - started < 45
+    if workers > 1:
+        assert 1 < in_flight <= workers, f"{in_flight} SMS were in flight at once"
+    assert in_flight_to == 1, "never two SMS to one number in flight at once"
     assert killed_in_flight >= ROUNDS - 2, "the kills should land while sending"
     assert report["stopped"] is None
 
@@ -133,9 +146,9 @@ def test_sigkill_at_random_moments_then_every_message_exactly_once(tmp_path: Pat
     assert all(k in email_keys for k in unknown), "an SMS is never left in doubt: Twilio can be asked"
     assert len(unknown) <= killed_in_flight, "at most the one e-mail in flight per kill is in doubt"
     assert sorted(report["unknown"]) == unknown, "the final run lists every message in doubt"
-    assert len(sms_received) == N // 2
+    assert len(sms_received) == sum(1 for m in msgs if m.channel == "sms")
     assert lookups >= 1, "some run found an SMS in doubt and asked Twilio about it"
 
 
 if __name__ == "__main__":
-    child(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5])
+    child(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6]))

@@ -17,6 +17,7 @@ with one line naming it, never half-way through the day.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -75,10 +76,19 @@ def template_variables(content: str) -> tuple[str, ...]:
 
 
 class AliyunSms:
-    """The Aliyun SMS channel. One instance per run."""
+    """The Aliyun SMS channel. One instance per run; each thread that uses it gets its own client.
+
+    The official client keeps per-call state on itself (``Client.get_rpc_headers`` reads and clears
+    ``self._headers``), so the sender's pool threads do not share one: each builds its own on first use
+    (:attr:`_client`). Underneath, darabonba sends through one ``requests.Session`` per host for the
+    whole process (``DaraCore._sessions``), whatever the client: it only calls ``Session.send`` with a
+    request it prepared itself, and the connection pool below (urllib3, up to 40 connections) is
+    thread-safe.
+    """
 
     provider = "aliyun"
     can_find_sent = True
+    concurrent = True  # safe to call from several threads: one client per thread
 
     def __init__(self, access_key_id: str, access_key_secret: str, sign_name: str, *, endpoint: str = ALIYUN_API,
                  timeout: float = 15.0) -> None:
@@ -88,10 +98,18 @@ class AliyunSms:
             if endpoint.startswith(scheme):
                 host, protocol = endpoint[len(scheme):].rstrip("/"), scheme[:-3]
         ms = int(timeout * 1000)
-        self._client = Client(utils_models.Config(
-            access_key_id=access_key_id, access_key_secret=access_key_secret, endpoint=host, protocol=protocol,
-            read_timeout=ms, connect_timeout=ms))
-        self._runtime = RuntimeOptions(read_timeout=ms, connect_timeout=ms)
+        self._config = dict(access_key_id=access_key_id, access_key_secret=access_key_secret, endpoint=host,
+                            protocol=protocol, read_timeout=ms, connect_timeout=ms)
+        self._local = threading.local()
+        self._runtime = RuntimeOptions(read_timeout=ms, connect_timeout=ms)  # only read by the client
+
+    @property
+    def _client(self) -> Client:
+        """This thread's Aliyun client (made on first use)."""
+        client: Client | None = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = Client(utils_models.Config(**self._config))
+        return client
 
     @classmethod
     def from_config(cls, settings: SmsChannel, environ: Mapping[str, str], *, timeout: float = 15.0) -> AliyunSms:

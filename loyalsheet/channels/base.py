@@ -96,6 +96,15 @@ class Channel(Protocol):
         False where every call may deliver (an HTTP request, a file write): ``final_step`` is not called."""
         ...
 
+    @property
+    def concurrent(self) -> bool:
+        """True when :meth:`send` and :meth:`find_sent` may be called from several threads at once (the SMS
+        providers: one client per thread), so the sender keeps several messages in flight; False for SMTP
+        (one connection) and the outbox. A channel that marks its final step is always called on the
+        sender's own thread (the mark is a ledger write). The sender reads it with ``getattr(ch,
+        "concurrent", False)``: a channel without it is called one message at a time."""
+        ...
+
     def send(self, msg: OutgoingMessage, final_step: Callable[[], None] | None = None) -> SendResult:
         """Send one message; raise :class:`PermanentError`, :class:`RetryableError` or :class:`ChannelDown`.
 

@@ -54,6 +54,7 @@ class Outbox:
         return self.folder / outbox_name(key, channel)
 
     marks_final_step = False  # one atomic file write; ``find_sent`` looks for the file
+    concurrent = False  # one message at a time, on the sender's own thread
 
     def send(self, msg: OutgoingMessage, final_step: Callable[[], None] | None = None) -> SendResult:
         """Write the file unless it is already there; the provider id is ``outbox:<file name>``."""

@@ -14,7 +14,8 @@ Why not yagmail (the design's first choice)? Checked against yagmail 0.16.0:
   prevent, and a False return hides the doubt the ledger must record as ``unknown``.
 - Its default Message-ID repeats for the same from/to/subject, and it runs every body through premailer.
 
-So this channel speaks SMTP itself: MAIL, RCPT and DATA step by step on one kept-open connection, which
+So this channel speaks SMTP itself: MAIL, RCPT and DATA step by step on one kept-open connection (in one
+write where the server offers PIPELINING, RFC 2920: their replies are read after), which
 tells exactly when a failure means "certainly not sent" and when it means "may have been sent". The line
 between them is DATA's final ``.``: a server discards a message whose DATA did not end (RFC 5321 4.1.1.4),
 so the message is sent in two writes, the content and then the dot, and the sender's ``final_step`` (the
@@ -33,19 +34,39 @@ import smtplib
 import socket
 import ssl
 from collections.abc import Callable, Collection, Mapping
+from email._policybase import Compat32
 from email.header import Header
 from email.message import EmailMessage, Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.policy import SMTPUTF8, compat32
+from email.policy import SMTPUTF8
 from email.utils import formataddr, formatdate
+from typing import Any
 
 from ..config import EmailChannel
 from ..errors import LoyalsheetError
 from ..ledger import Entry, OutgoingMessage
 from .base import ChannelDown, PermanentError, RetryableError, SendResult
 
-_WIRE = compat32.clone(linesep="\r\n")  # made once: cloning a policy per message costs more than the message
+
+class _Wire(Compat32):
+    """compat32 with CRLF line ends, and a short cut for the usual header: one short line of printable ASCII.
+
+    compat32 folds every header through ``email.header.Header`` (about 40 microseconds each, a dozen a
+    message); for a value of printable ASCII with no leading, trailing or doubled space whose line
+    fits in 78 characters that gives ``Name: value`` unchanged, which is written here directly
+    (tests/test_channels.py compares the two on random values). Anything else takes compat32's way.
+    """
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if (isinstance(value, str) and len(name) + len(value) <= 76 and value.isascii() and value.isprintable()
+                and "  " not in value and value == value.strip()):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        folded: bytes = super().fold_binary(name, value)
+        return folded
+
+
+_WIRE = _Wire(linesep="\r\n")  # made once: cloning a policy per message costs more than the message
 
 
 def _domain(address: str) -> str:
@@ -91,12 +112,21 @@ def build_email(msg: OutgoingMessage, sender: str, *, sender_name: str | None = 
     plain = _text_part(msg.body, "plain")
     mime: Message = plain
     if msg.html:
-        mime = MIMEMultipart("alternative", _subparts=[plain, _text_part(msg.html, "html")])
+        mime = MIMEMultipart("alternative", _subparts=[plain, _text_part(msg.html, "html")],
+                             boundary=_boundary(msg))
     mime["From"] = formataddr((sender_name, sender), charset="utf-8") if sender_name else sender
     mime["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode()
     for name, value in headers:
         mime[name] = value
     return mime
+
+
+def _boundary(msg: OutgoingMessage) -> str | None:
+    """The multipart boundary of ``msg``: made from its key (the same on every attempt), unless the text
+    happens to contain it (then None: the generator picks a random one and checks it, as it always did).
+    Picking it here saves the generator a regular expression compiled for every message."""
+    boundary = f"==============={hashlib.sha256(msg.key.encode('utf-8')).hexdigest()[:24]}=="
+    return None if boundary in msg.body or boundary in (msg.html or "") else boundary
 
 
 def _text_part(text: str, subtype: str) -> MIMEText:
@@ -132,6 +162,7 @@ class SmtpEmail:
     provider = "smtp"
     can_find_sent = False
     marks_final_step = True  # DATA's final dot: before it, the server discards what it got
+    concurrent = False  # one message at a time, on the sender's own thread
 
     def __init__(self, host: str, port: int, sender: str, *, username: str | None = None,
                  password: str | None = None, starttls: bool = True, use_ssl: bool = False,
@@ -218,12 +249,16 @@ class SmtpEmail:
         em = build_email(msg, self.sender, sender_name=self.sender_name)
         payload = email_bytes(em)
         utf8 = not (msg.to + self.sender).isascii()
+        data: tuple[int, bytes] | None = None  # DATA's reply, when it went with the envelope
         for attempt in (1, 2):
             if self._smtp is None:
                 self._smtp = self._connect()
             smtp = self._smtp
             try:
-                self._envelope(smtp, msg.to, utf8)
+                if smtp.has_extn("pipelining"):
+                    data = self._pipelined_envelope(smtp, msg.to, utf8)
+                else:
+                    self._envelope(smtp, msg.to, utf8)
                 break
             except (smtplib.SMTPServerDisconnected, OSError) as exc:
                 # Nothing was sent: the server closed an idle connection, or went away. Try a fresh one.
@@ -232,7 +267,7 @@ class SmtpEmail:
                     raise ChannelDown("unreachable", "disconnected",
                                       f"{self.host}:{self.port} closed the connection: {exc}") from exc
         try:
-            code, resp = smtp.docmd("data")
+            code, resp = smtp.docmd("data") if data is None else data
             if code != 354:  # DATA itself refused: the message was not transmitted
                 self._reset()
                 raise self._refused(code, resp, "data")
@@ -257,23 +292,48 @@ class SmtpEmail:
             raise self._refused(code, resp, "data")
         return SendResult(str(em["Message-ID"]))
 
+    def _options(self, smtp: smtplib.SMTP, to: str, utf8: bool) -> list[str]:
+        if not utf8:
+            return []
+        if not smtp.has_extn("smtputf8"):
+            raise PermanentError("smtputf8", f"{self.host} cannot take the non-ASCII address {to}")
+        return ["SMTPUTF8", "BODY=8BITMIME"]
+
     def _envelope(self, smtp: smtplib.SMTP, to: str, utf8: bool) -> None:
-        options: list[str] = []
-        if utf8:
-            if not smtp.has_extn("smtputf8"):
-                raise PermanentError("smtputf8", f"{self.host} cannot take the non-ASCII address {to}")
-            options = ["SMTPUTF8", "BODY=8BITMIME"]
-        code, resp = smtp.mail(self.sender, options)
+        code, resp = smtp.mail(self.sender, self._options(smtp, to, utf8))
         if code != 250:
             self._reset()
-            if 500 <= code < 600:
-                raise ChannelDown("config", f"smtp-{code}", f"{self.host} refused the sender {self.sender}: "
-                                  f"{_reply(resp)}")
-            raise self._refused(code, resp, "mail")
+            raise self._sender_refused(code, resp)
         code, resp = smtp.rcpt(to)
         if code not in (250, 251):
             self._reset()
             raise self._refused(code, resp, "rcpt")
+
+    def _pipelined_envelope(self, smtp: smtplib.SMTP, to: str, utf8: bool) -> tuple[int, bytes]:
+        """MAIL, RCPT and DATA in one write, then their three replies (RFC 2920, where the server offers
+        PIPELINING, as most do): two round trips a message fewer. Returns DATA's reply when the sender
+        and the recipient were taken; nothing of the message has gone yet either way."""
+        options = self._options(smtp, to, utf8)
+        if options:
+            smtp.command_encoding = "utf-8"  # as smtplib's mail() does for SMTPUTF8
+        extra = " " + " ".join(options) if options else ""
+        commands = f"MAIL FROM:{smtplib.quoteaddr(self.sender)}{extra}\r\nRCPT TO:{smtplib.quoteaddr(to)}\r\nDATA\r\n"
+        smtp.send(commands.encode(smtp.command_encoding))
+        (mail, mail_resp), (rcpt, rcpt_resp), data = smtp.getreply(), smtp.getreply(), smtp.getreply()
+        if mail == 250 and rcpt in (250, 251):
+            return data
+        if data[0] == 354:  # DATA taken without a recipient: end the empty message (RFC 2920 3.1)
+            smtp.send(b".\r\n")
+            smtp.getreply()
+        self._reset()
+        if mail != 250:
+            raise self._sender_refused(mail, mail_resp)
+        raise self._refused(rcpt, rcpt_resp, "rcpt")
+
+    def _sender_refused(self, code: int, resp: bytes | str) -> Exception:
+        if 500 <= code < 600:
+            return ChannelDown("config", f"smtp-{code}", f"{self.host} refused the sender {self.sender}: {_reply(resp)}")
+        return self._refused(code, resp, "mail")
 
     def _refused(self, code: int, resp: bytes | str, stage: str) -> Exception:
         """The server answered no: 4xx try later, 5xx never; in both cases the message did not go."""

@@ -10,6 +10,7 @@ sender asks :meth:`TwilioSms.find_sent` whether Twilio already has the message.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -88,17 +89,40 @@ def _env(environ: Mapping[str, str], name: str, setting: str) -> str:
 
 
 class TwilioSms:
-    """The SMS channel. One instance per run; it keeps one HTTP connection alive."""
+    """The SMS channel. One instance per run; each thread that uses it gets its own client and keeps
+    its own HTTP connection alive.
+
+    The official client is not safe to share between threads: ``TwilioHttpClient.request`` stores the
+    response it is about to return on the client (``self._test_only_last_response``) and returns that
+    attribute, so two threads in one client can swap replies (and a message's SID); and it sends
+    through one ``requests.Session``, which requests does not promise to be thread-safe. So the
+    sender's pool threads each build a client of their own on first use (:attr:`_client`).
+    """
 
     provider = "twilio"
     can_find_sent = True
+    concurrent = True  # safe to call from several threads: one client per thread
 
     def __init__(self, account_sid: str, auth_token: str, from_number: str, *, base_url: str = TWILIO_API,
                  timeout: float = 15.0) -> None:
         self.from_number = from_number
         self.account_sid = account_sid
-        self._http = BaseUrlHttpClient(base_url, timeout=timeout)
-        self._client = Client(account_sid, auth_token, http_client=self._http)
+        self._auth_token, self._base_url, self._timeout = auth_token, base_url, timeout
+        self._local = threading.local()
+        self._made: list[BaseUrlHttpClient] = []  # every thread's HTTP client, closed by :meth:`close`
+        self._made_lock = threading.Lock()
+
+    @property
+    def _client(self) -> Client:
+        """This thread's Twilio client (made on first use)."""
+        client: Client | None = getattr(self._local, "client", None)
+        if client is None:
+            http = BaseUrlHttpClient(self._base_url, timeout=self._timeout)
+            client = Client(self.account_sid, self._auth_token, http_client=http)
+            self._local.client = client
+            with self._made_lock:
+                self._made.append(http)
+        return client
 
     @classmethod
     def from_config(cls, settings: SmsChannel, environ: Mapping[str, str], *, base_url: str = TWILIO_API,
@@ -217,9 +241,12 @@ class TwilioSms:
         return str(self._client.messages(sid).fetch().status)
 
     def close(self) -> None:
-        """Close the kept-alive HTTP connection."""
-        if self._http.session is not None:
-            self._http.session.close()
+        """Close the kept-alive HTTP connections (one per thread that sent)."""
+        with self._made_lock:
+            made, self._made = self._made, []
+        for http in made:
+            if http.session is not None:
+                http.session.close()
 
 
 __all__ = ["TWILIO_API", "BaseUrlHttpClient", "TwilioSms"]

@@ -16,7 +16,8 @@ the template's with the variables filled, as a phone would show it.
 
 Error injection: :meth:`FakeAliyun.script` queues what the next SendSms requests get instead of the
 normal answer: a business error code, an HTTP error (``status``), a slow reply (store, then sleep), or
-"drop" (store, then close the connection without answering). ``delay`` slows every SendSms.
+"drop" (store, then close the connection without answering). ``delay`` slows every SendSms. ``in_flight``, ``max_in_flight`` and
+``max_in_flight_to`` (the most at once to one number) watch a concurrent sender.
 """
 
 from __future__ import annotations
@@ -83,6 +84,10 @@ class FakeAliyun:
         self._messages: list[dict[str, Any]] = []
         self._script: deque[Scripted] = deque()
         self.send_requests = 0
+        self.in_flight = 0  # SendSms requests being answered now
+        self.max_in_flight = 0  # the most at once
+        self.max_in_flight_to = 0  # the most at once to one number
+        self._flying_to: dict[str, int] = {}
         self.requests: list[str] = []  # the action of every request
         self._server: ThreadingHTTPServer | None = None
 
@@ -128,6 +133,21 @@ class FakeAliyun:
             return [dict(m) for m in self._messages]
 
     # ----------------------------------------------------------------- behaviour
+
+    @contextmanager
+    def _flying(self, phone: str) -> Iterator[None]:
+        """Count one SendSms to ``phone`` as in flight while it is answered."""
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            self._flying_to[phone] = self._flying_to.get(phone, 0) + 1
+            self.max_in_flight_to = max(self.max_in_flight_to, self._flying_to[phone])
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+                self._flying_to[phone] -= 1
 
     def _send(self, q: dict[str, str]) -> tuple[int, dict[str, Any], Scripted | None]:
         with self._lock:
@@ -221,15 +241,16 @@ class _Handler(BaseHTTPRequestHandler):
                               "RequestId": "0"})
             return
         if action == "SendSms":
-            status, payload, scripted = self.fake._send(q)
-            if scripted is not None and scripted.drop:
-                self.close_connection = True
-                return
-            if scripted is not None and scripted.sleep:
-                time.sleep(scripted.sleep)
-            elif self.fake.delay and payload.get("Code") == "OK":
-                time.sleep(self.fake.delay)
-            self._reply(status, payload)
+            with self.fake._flying(q.get("PhoneNumbers", "")):
+                status, payload, scripted = self.fake._send(q)
+                if scripted is not None and scripted.drop:
+                    self.close_connection = True
+                    return
+                if scripted is not None and scripted.sleep:
+                    time.sleep(scripted.sleep)
+                elif self.fake.delay and payload.get("Code") == "OK":
+                    time.sleep(self.fake.delay)
+                self._reply(status, payload)
         elif action == "QuerySendDetails":
             self._reply(200, self.fake._details(q))
         elif action == "QuerySmsSign":

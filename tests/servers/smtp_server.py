@@ -9,7 +9,8 @@ default policy) together with the envelope and the client's connection, and can 
 - ``sink.script_data(CLOSE)`` stores the next message, then closes the connection without answering:
   the client cannot know whether the message went.
 
-``delay`` slows every DATA reply (after storing) so a test can kill a sender mid-flight.
+``delay`` slows every DATA reply (after storing) so a test can kill a sender mid-flight. ``pipelining``
+offers PIPELINING in the EHLO reply (``--pipelining`` when run as a program).
 Run as a program (``python -m tests.servers.smtp_server``) it prints ``PORT <n>`` and serves until stdin
 closes.
 """
@@ -54,6 +55,13 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
+    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope, hostname: str,
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname  # (aiosmtpd leaves it to a handler with this hook)
+        if self.sink.pipelining:  # aiosmtpd reads commands one line at a time and answers in order
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return responses
+
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
                           rcpt_options: list[str]) -> str:
         reply = self.sink._pop(self.sink._rcpt_script)
@@ -89,8 +97,9 @@ class _Controller(Controller):
 class SmtpSink:
     """The server; use as a context manager (``with SmtpSink() as sink: sink.port ...``)."""
 
-    def __init__(self, *, delay: float = 0.0) -> None:
+    def __init__(self, *, delay: float = 0.0, pipelining: bool = False) -> None:
         self.delay = delay
+        self.pipelining = pipelining  # offer PIPELINING (RFC 2920) in the EHLO reply, as most servers do
         self._lock = threading.Lock()
         self._received: list[Received] = []
         self._rcpt_script: deque[str] = deque()
@@ -165,7 +174,7 @@ def smtp_server(**kwargs: Any) -> Iterator[SmtpSink]:
 def main() -> None:
     """Serve until stdin closes: prints ``PORT <n>``; ``--delay S`` slows every DATA reply."""
     delay = float(sys.argv[sys.argv.index("--delay") + 1]) if "--delay" in sys.argv else 0.0
-    with SmtpSink(delay=delay) as sink:
+    with SmtpSink(delay=delay, pipelining="--pipelining" in sys.argv) as sink:
         print(f"PORT {sink.port}", flush=True)
         sys.stdin.read()
         print(f"RECEIVED {sink.count()}", flush=True)

@@ -12,7 +12,12 @@ Error injection: :meth:`FakeTwilio.script` queues what the next create requests 
 normal answer: an error status with a Twilio code (429/20429, 400/21211, 400/21610, 500...), a slow
 reply (store, then sleep: the client times out although Twilio has the message), or "drop" (store the
 message, then close the connection without answering: a crash between Twilio's accept and our commit).
-``delay`` slows every create (after storing) so a test can kill a sender mid-flight.
+``delay`` slows every create (after storing) so a test can kill a sender mid-flight, or stands for the
+round trip to the real Twilio in a benchmark.
+
+Concurrency is watched: ``in_flight`` counts the create requests being answered now, ``max_in_flight``
+the most at once, and ``max_in_flight_to`` the most at once to one number (a sender must never have two
+messages to one number in flight).
 
 Every stored message is kept (thread-safe) for assertions. Run as a program
 (``python -m tests.servers.twilio_server``) it prints ``PORT <n>`` and serves until stdin closes.
@@ -86,6 +91,11 @@ class FakeTwilio:
         self._by_sid: dict[str, dict[str, Any]] = {}
         self._script: deque[Scripted] = deque()
         self.create_requests = 0  # every POST to Messages.json that passed auth, scripted or not
+        self.in_flight = 0  # create requests being answered now
+        self.max_in_flight = 0  # the most create requests answered at once
+        self.max_in_flight_to = 0  # the most create requests to one number answered at once
+        self._flying_to: dict[str, int] = {}
+        self.unsubscribed: set[str] = set()  # numbers that replied STOP: a create to one gets 400 / 21610
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -148,6 +158,21 @@ class FakeTwilio:
             self._by_sid[sid]["status"] = status
 
     # ----------------------------------------------------------------- behaviour (called by the handler)
+
+    @contextmanager
+    def _flying(self, to: str) -> Iterator[None]:
+        """Count one create request to ``to`` as in flight while it is answered."""
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            self._flying_to[to] = self._flying_to.get(to, 0) + 1
+            self.max_in_flight_to = max(self.max_in_flight_to, self._flying_to[to])
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+                self._flying_to[to] -= 1
 
     def _next_script(self) -> Scripted | None:
         with self._lock:
@@ -284,9 +309,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(401, 20003, "Authenticate")
             return
         form = {k: v[-1] for k, v in parse_qs(raw.decode("utf-8"), keep_blank_values=True).items()}
+        with self.fake._flying(form.get("To", "")):
+            self._create(form)
+
+    def _create(self, form: dict[str, str]) -> None:
         scripted = self.fake._next_script()
         if scripted is not None and scripted.status:
             self._error(scripted.status, scripted.code or scripted.status, scripted.message or "error")
+            return
+        if form.get("To") in self.fake.unsubscribed:
+            self._error(400, 21610, "Attempt to send to unsubscribed recipient")
             return
         if not form.get("To") or not (form.get("Body") or form.get("MediaUrl")):
             self._error(400, 21604 if not form.get("To") else 21602, "A 'To' and a 'Body' are required")
@@ -356,6 +388,7 @@ def main() -> None:
         print(f"PORT {fake.port}", flush=True)
         sys.stdin.read()
         print(f"RECEIVED {len(fake.messages)}", flush=True)
+        print(f"MAX_IN_FLIGHT {fake.max_in_flight} {fake.max_in_flight_to}", flush=True)
 
 
 if __name__ == "__main__":
