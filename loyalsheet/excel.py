@@ -3,7 +3,7 @@
 Each button's VBA Sub (``loyalsheet/vba/loyalsheet.bas``) calls xlwings' ``RunPython`` with
 ``import loyalsheet.excel; loyalsheet.excel.<entry point>()``. An entry point takes the calling book
 (``xlwings.Book.caller()``), loads ``config.yaml`` from the book's folder, and runs the job of
-:mod:`loyalsheet.jobs` the command runs, reading and writing the open book through :class:`XlwingsBook`:
+:mod:`loyalsheet.usecases` the command runs, reading and writing the open book through :class:`XlwingsBook`:
 the member file is read from the cells Excel holds (unsaved typing included), the owned sheets are
 written as values into the live sheets (added at the end when missing), and nothing else is touched.
 Saving is left to the manager, as with any change made in Excel; the surgical zip writer is never used
@@ -30,9 +30,11 @@ from zoneinfo import ZoneInfo
 from .config import Config, load_config
 from .errors import LoyalsheetError
 from .i18n import has, t
-from .jobs import CheckResult, run_check, run_refresh, run_today
 from .model import MemberFile
 from .sheet_looks import check_look
+from .usecases.check import CheckResult, run_check
+from .usecases.refresh import run_refresh
+from .usecases.today import run_today
 from .workbook.access import BookAccess
 from .workbook.chain import open_chain, store_sheet_title
 from .workbook.look import column_formats

@@ -23,12 +23,12 @@ from loyalsheet.cli.member import member_card
 from loyalsheet.config import Config
 from loyalsheet.daily import prepare_day, templates_for
 from loyalsheet.i18n import t
-from loyalsheet.jobs import held_rows, planned_rows
 from loyalsheet.model import MemberFile
 from loyalsheet.refresh import CALLS, DASHBOARD, STATUS, STATUS_COLUMNS, build_refresh, sheet_title
 from loyalsheet.rules import birthdays_in_month, evaluate
 from loyalsheet.rules.explain import display
 from loyalsheet.segments import segment
+from loyalsheet.usecases.today import held_rows, planned_rows
 from loyalsheet.workbook.writer import OwnedSheet
 
 _STATUS_AT = {en: i for i, (_zh, en) in enumerate(STATUS_COLUMNS)}

@@ -23,7 +23,8 @@ import pytest
 from loyalsheet import excel
 from loyalsheet.config import load_config
 from loyalsheet.demo import config_text, generate
-from loyalsheet.jobs import run_check, run_refresh
+from loyalsheet.usecases.check import run_check
+from loyalsheet.usecases.refresh import run_refresh
 from loyalsheet.workbook.access import FileBook
 from loyalsheet.workbook.macro_book import STATUS_NAME, write_macro_book
 from loyalsheet.workbook.schema import SHEETS

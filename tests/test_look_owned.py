@@ -63,3 +63,17 @@ def test_the_occasional_owned_sheets_filter_freeze_format_and_print(tmp_path: Pa
     report = wb[sheets[3].title]
     assert report.page_setup.orientation == "landscape"
     assert report.auto_filter.ref is None  # a report, not a list
+
+
+def test_a_date_in_a_column_of_counts_is_shown_as_a_date(tmp_path: Path) -> None:
+    # the Report's events block puts the event's day in a column that holds counts elsewhere
+    from loyalsheet.workbook.look import Col, Look
+
+    path = tmp_path / "book.xlsx"
+    shutil.copyfile(FIXTURES / "openpyxl_features.xlsx", path)
+    sheet = OwnedSheet("效果报告 Report", ["A", "B"], [["E001 会员答谢日", date(2026, 9, 9)], ["sent", 354]],
+                       look=Look(table=False, columns=(Col("text"), Col("auto"))))
+    write_owned_sheets(path, [sheet], expected=fingerprint(path), backups=0)
+    ws = load_workbook(path)["效果报告 Report"]
+    assert ws["B2"].is_date and ws["B2"].number_format == "yyyy-mm-dd"
+    assert ws["B3"].value == 354 and ws["B3"].number_format == "#,##0"

@@ -221,8 +221,9 @@ def test_check_and_refresh_answer_the_same_with_or_without_a_worker(
 ) -> None:
     from loyalsheet.config import load_config
     from loyalsheet.demo import write_demo
-    from loyalsheet.jobs import run_check, run_refresh
     from loyalsheet.refresh import describe_move
+    from loyalsheet.usecases.check import run_check
+    from loyalsheet.usecases.refresh import run_refresh
     from loyalsheet.workbook.access import FileBook
 
     today = date(2026, 11, 22)

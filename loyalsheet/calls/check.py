@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from ..i18n import t
-from ..report import Located
+from ..located import Located
 from ..workbook.schema import column_letter
 from ..workbook.writer import CellValue
 from . import outcomes

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from ..jobs import run_check
+from ..usecases.check import run_check
 from .common import App, common_options, open_book, out_console, print_json, progress_bar, styled
 
 

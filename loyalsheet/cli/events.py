@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..events import event_funnels
-from ..jobs import event_invitations
+from ..usecases.refresh import event_invitations
 from .common import App, common_options, open_book, out_console, print_json, progress_bar
 from .member import call_notes_of
 

@@ -10,8 +10,8 @@ from xml.sax.saxutils import escape
 import click
 from rich.table import Table
 
-from ..jobs import run_refresh
 from ..refresh import STATUS, sheet_title
+from ..usecases.refresh import run_refresh
 from .common import App, common_options, err_console, open_book, out_console, print_json, progress_bar
 
 

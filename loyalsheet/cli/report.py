@@ -21,9 +21,9 @@ from ..effect.present import (
     health_rows,
     paragraph,
 )
-from ..effect_job import run_report
 from ..i18n import t
 from ..render import money
+from ..usecases.report import run_report
 from ..workbook.writer import CellValue
 from .common import App, _parse_day, common_options, open_book, out_console, print_json, progress_bar
 

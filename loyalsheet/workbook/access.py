@@ -1,6 +1,6 @@
 """How a job reaches its workbook: the file on disk, or (behind the Excel buttons) a book open in Excel.
 
-Jobs (``loyalsheet.jobs``) read the member file and the owned sheets and write the owned sheets only
+The use cases (``loyalsheet.usecases``) read the member file and the owned sheets and write the owned sheets only
 through a :class:`BookAccess`, so the command line and the Excel buttons run the same code:
 
 - :class:`FileBook` reads the file with calamine and writes with the surgical zip writer (a backup,

@@ -646,7 +646,10 @@ class CellStyles:
         return attr
 
     def date(self, col: int, with_time: bool) -> str:
-        if col in self._formats:
+        """The style of a date in column ``col``: the column's format when it is a date format, else the
+        date (or date and time) format (a date in a column of counts, the Report's event day)."""
+        code = self._formats.get(col)
+        if code is not None and is_date_format(code):
             return self.column(col)
         if with_time:
             if self._datetime is None:
@@ -655,6 +658,12 @@ class CellStyles:
         if self._date is None:
             self._date = self._format(DATE_FORMAT, -1)
         return self._date
+
+
+def is_date_format(code: str) -> bool:
+    """Whether a number format shows a date or time (quoted text, such as a currency, aside)."""
+    bare = re.sub(r'"[^"]*"|\\.', "", code).lower()
+    return any(ch in bare for ch in "ydhs") or ("mm" in bare and "0" not in bare)
 
 
 def _text_cell(ref: str, style: str, value: str) -> str:

@@ -12,14 +12,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .config import Config
-from .effect import EffectReport, build_report
-from .effect.health import default_since
-from .effect.present import as_json
-from .ledger import Ledger, Measured, ledger_path_for
-from .model import MemberFile
-from .workbook.access import BookAccess
-from .workbook.reader import Progress
+from ..config import Config
+from ..effect import EffectReport, build_report
+from ..effect.health import default_since
+from ..effect.present import as_json
+from ..ledger import Ledger, Measured, ledger_path_for
+from ..model import MemberFile
+from ..workbook.access import BookAccess
+from ..workbook.reader import Progress
 
 
 def measured_rows(workbook: Path, since: date | None) -> list[Measured] | None:
