@@ -23,7 +23,7 @@ from typing import Any
 
 from .campaigns.holdout import held_out
 from .campaigns.settings import CampaignSettings, WinBackCampaign
-from .ledger import Ledger, OutgoingMessage, State, ledger_path_for
+from .messaging.ledger import Ledger, OutgoingMessage, State, ledger_path_for
 
 RESPONSE = {"winback": 0.20, "followup-3m": 0.15, "festival": 0.08, "event": 0.22}
 """The chance a messaged member buys once more because of the message (the planted effect)."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .i18n import t
-from .ledger import ChannelName, Ledger, OptOut, ledger_path_for
+from .messaging.ledger import ChannelName, Ledger, OptOut, ledger_path_for
 from .model import Member
 from .sheet_looks import optouts_look
 from .workbook.writer import CellValue, OwnedSheet

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .campaigns.settings import ReplyWords
-from .ledger import Meaning, Reply
+from .messaging.ledger import Meaning, Reply
 from .sheet_looks import replies_look
 from .workbook.writer import CellValue, OwnedSheet
 
@@ -87,7 +87,7 @@ def interpret(reply: Reply, words: ReplyWords, members_by_phone: Mapping[str, Se
 def replies_sheet(replies: Sequence[Reply], title: str, lang: str, style: str, tz: str,
                   names: Mapping[str, str], members_by_phone: Mapping[str, Sequence[str]]) -> OwnedSheet:
     """The 短信回复 Replies sheet: every reply kept, newest first, with what it was taken to mean."""
-    from .daily import header_text  # (daily imports the campaigns; kept out of this module's import time)
+    from .messaging.daily import header_text  # (daily imports the campaigns; kept out of this module's import time)
 
     zone = ZoneInfo(tz)
     rows: list[list[CellValue]] = []

@@ -20,7 +20,7 @@ from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from .config import Config
-from .ledger import Ledger, Reply, ledger_path_for
+from .messaging.ledger import Ledger, Reply, ledger_path_for
 from .model import MemberFile
 from .replies import Invitation, event_of_key, interpret, replies_sheet
 from .workbook.writer import OwnedSheet
@@ -95,15 +95,15 @@ def read_replies(config: Config, ledger: Ledger, mf: MemberFile, reader: ReplyRe
 
 def reader_from_config(config: Config, environ: Mapping[str, str]) -> ReplyReader | None:
     """The SMS channel to read replies with, when one is set up with its secrets and can read them; else None."""
-    from .channels import TwilioSms
     from .errors import LoyalsheetError
+    from .messaging.channels import TwilioSms
 
     sms = config.channels.sms
     if sms is None:
         return None
     try:
         if sms.provider == "aliyun":
-            from .channels.aliyun_sms import AliyunSms
+            from .messaging.channels.aliyun_sms import AliyunSms
 
             return AliyunSms.from_config(sms, environ)
         return TwilioSms.from_config(sms, environ, base_url=sms.api_base_url)
@@ -115,8 +115,8 @@ def read_or_stop(config: Config, ledger: Ledger, mf: MemberFile, reader: ReplyRe
                  today: date) -> RepliesRead:
     """:func:`read_replies`, turning a channel that cannot be asked into the one clear line of a stopped run:
     an opt-out not read could let a message reach someone who said no."""
-    from .channels.base import ChannelDown
     from .errors import LoyalsheetError
+    from .messaging.channels.base import ChannelDown
 
     try:
         return read_replies(config, ledger, mf, reader, now, today)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .campaigns.settings import CampaignSettings, VoucherGift
-from .ledger import Entry, State
+from .messaging.ledger import Entry, State
 from .model import Voucher, VoucherKind
 from .rules.vouchers import ISSUING_CAMPAIGNS, issued_voucher
 from .sheet_looks import vouchers_issued_look

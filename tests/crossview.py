@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 from loyalsheet.benefits_view import member_benefits
 from loyalsheet.cli.member import member_card
 from loyalsheet.config import Config
-from loyalsheet.daily import prepare_day, templates_for
 from loyalsheet.i18n import t
+from loyalsheet.messaging.daily import prepare_day, templates_for
 from loyalsheet.model import MemberFile
 from loyalsheet.refresh import CALLS, DASHBOARD, STATUS, STATUS_COLUMNS, build_refresh, sheet_title
 from loyalsheet.rules import birthdays_in_month, evaluate

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from loyalsheet.channels import ChannelDown, channels_from_config
-from loyalsheet.channels.aliyun_sms import AliyunSms, aliyun_number, template_variables
-from loyalsheet.channels.base import PermanentError, RetryableError
 from loyalsheet.config import AliyunTemplate, Channels, Config, SmsChannel
 from loyalsheet.errors import LoyalsheetError
 from loyalsheet.i18n import t
-from loyalsheet.ledger import Ledger, OutgoingMessage, State
-from loyalsheet.sender import Outcome, RetryPolicy, send_all
+from loyalsheet.messaging.channels import ChannelDown, channels_from_config
+from loyalsheet.messaging.channels.aliyun_sms import AliyunSms, aliyun_number, template_variables
+from loyalsheet.messaging.channels.base import PermanentError, RetryableError
+from loyalsheet.messaging.ledger import Ledger, OutgoingMessage, State
+from loyalsheet.messaging.sender import Outcome, RetryPolicy, send_all
 from tests.servers.aliyun_server import (
     ACCESS_KEY_ID,
     ACCESS_KEY_SECRET,

@@ -18,8 +18,8 @@ from lxml import etree
 
 from loyalsheet.calls.sheet import MEMBER, NO, OUTCOME, STAFF
 from loyalsheet.config import load_config
-from loyalsheet.daily import prepare_day, templates_for
 from loyalsheet.demo import config_text, demo_stores, generate
+from loyalsheet.messaging.daily import prepare_day, templates_for
 from loyalsheet.workbook.chain import store_of_title, store_sheet_title
 from loyalsheet.workbook.reader import read_member_file
 from loyalsheet.workbook.schema import SHEETS_BY_KEY

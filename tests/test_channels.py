@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from loyalsheet.channels import ChannelDown, Outbox, SmtpEmail, TwilioSms, channels_from_config, outbox_name
-from loyalsheet.channels.base import Channel
 from loyalsheet.config import Channels, Config, EmailChannel, SmsChannel
 from loyalsheet.errors import LoyalsheetError
 from loyalsheet.i18n import t
-from loyalsheet.ledger import Ledger, OutgoingMessage, State
-from loyalsheet.sender import Outcome, RetryPolicy, SendReport, send_all
+from loyalsheet.messaging.channels import ChannelDown, Outbox, SmtpEmail, TwilioSms, channels_from_config, outbox_name
+from loyalsheet.messaging.channels.base import Channel
+from loyalsheet.messaging.ledger import Ledger, OutgoingMessage, State
+from loyalsheet.messaging.sender import Outcome, RetryPolicy, SendReport, send_all
 from tests.servers import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -306,7 +306,7 @@ def test_the_wire_policy_folds_headers_exactly_as_compat32() -> None:
     import string
     from email.policy import compat32
 
-    from loyalsheet.channels.smtp_email import _WIRE
+    from loyalsheet.messaging.channels.smtp_email import _WIRE
 
     reference = compat32.clone(linesep="\r\n")
     rng = random.Random(17)
@@ -319,7 +319,7 @@ def test_the_wire_policy_folds_headers_exactly_as_compat32() -> None:
 
 
 def test_smtp_multipart_boundary_comes_from_the_key_unless_the_text_has_it() -> None:
-    from loyalsheet.channels.smtp_email import _boundary, build_email, email_bytes
+    from loyalsheet.messaging.channels.smtp_email import _boundary, build_email, email_bytes
 
     one = email_bytes(build_email(mail(1), "shop@example.com"))
     again = email_bytes(build_email(mail(1), "shop@example.com"))

@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from loyalsheet.campaigns import slot_of
-from loyalsheet.channels import Outbox
 from loyalsheet.config import load_config
-from loyalsheet.daily import prepare_day, templates_for
 from loyalsheet.demo import write_demo
-from loyalsheet.ledger import Ledger, State
+from loyalsheet.messaging.channels import Outbox
+from loyalsheet.messaging.daily import prepare_day, templates_for
+from loyalsheet.messaging.ledger import Ledger, State
+from loyalsheet.messaging.sender import Outcome, send_all
 from loyalsheet.rules import birthday_in_year
-from loyalsheet.sender import Outcome, send_all
 from loyalsheet.workbook.reader import read_member_file
 
 END = date(2026, 11, 20)  # the demo's last day of transactions

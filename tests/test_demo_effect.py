@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from loyalsheet.demo import generate
 from loyalsheet.demo_effect import RESPONSE
-from loyalsheet.ledger import Ledger, State, ledger_path_for
+from loyalsheet.messaging.ledger import Ledger, State, ledger_path_for
 from tests.helpers import Result
 
 DAY = date(2026, 11, 20)

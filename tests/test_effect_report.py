@@ -25,7 +25,7 @@ import pytest
 from openpyxl import load_workbook
 
 from loyalsheet.effect.stats import difference, wilson
-from loyalsheet.ledger import Ledger, OutgoingMessage, State, ledger_path_for
+from loyalsheet.messaging.ledger import Ledger, OutgoingMessage, State, ledger_path_for
 from tests.helpers import Result, libreoffice_csv
 
 TODAY = date(2026, 11, 30)

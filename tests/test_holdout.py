@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from loyalsheet.campaigns import Candidate, History, apply_policy
 from loyalsheet.campaigns.holdout import draw, held_out
 from loyalsheet.campaigns.settings import CampaignSettings, MessagingSettings, WinBackCampaign
-from loyalsheet.ledger import Ledger, OutgoingMessage, State
+from loyalsheet.messaging.ledger import Ledger, OutgoingMessage, State
 from loyalsheet.model import Member
 from loyalsheet.rules import Reason
 

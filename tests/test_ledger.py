@@ -9,11 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from loyalsheet.channels import Outbox, SendResult
 from loyalsheet.errors import LoyalsheetError
 from loyalsheet.i18n import CATALOG, t
-from loyalsheet.ledger import Entry, Ledger, LedgerStateError, OutgoingMessage, State, body_hash, ledger_path_for
-from loyalsheet.sender import Outcome, send_all
+from loyalsheet.messaging.channels import Outbox, SendResult
+from loyalsheet.messaging.ledger import (
+    Entry,
+    Ledger,
+    LedgerStateError,
+    OutgoingMessage,
+    State,
+    body_hash,
+    ledger_path_for,
+)
+from loyalsheet.messaging.sender import Outcome, send_all
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 

@@ -14,7 +14,7 @@ from loyalsheet import optouts_received
 from loyalsheet.effect import build_report
 from loyalsheet.effect.present import report_sheet
 from loyalsheet.effect.settings import ReportSettings
-from loyalsheet.ledger import Reply
+from loyalsheet.messaging.ledger import Reply
 from loyalsheet.model import MemberFile, Voucher, VoucherKind
 from loyalsheet.replies import replies_sheet
 from loyalsheet.vouchers_issued import vouchers_issued_sheet

@@ -15,16 +15,16 @@ from hypothesis import strategies as st
 
 from loyalsheet.campaigns import CAMPAIGN_NAMES, Candidate, Friend, Planned
 from loyalsheet.campaigns.settings import MessagingSettings
-from loyalsheet.channels import build_email
-from loyalsheet.channels.smtp_email import email_bytes
-from loyalsheet.compose import compose_one
 from loyalsheet.config import Config
 from loyalsheet.demo import write_demo
+from loyalsheet.messaging.channels import build_email
+from loyalsheet.messaging.channels.smtp_email import email_bytes
+from loyalsheet.messaging.compose import compose_one
+from loyalsheet.messaging.render import TEMPLATES_DIR, RenderError, Templates, sms_size
+from loyalsheet.messaging.template_check import check_templates
 from loyalsheet.model import Member
-from loyalsheet.render import TEMPLATES_DIR, RenderError, Templates, sms_size
 from loyalsheet.rules import Reason, evaluate
 from loyalsheet.segments import segment
-from loyalsheet.template_check import check_templates
 from loyalsheet.workbook.reader import read_member_file
 from tests.helpers import Result
 

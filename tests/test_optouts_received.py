@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from loyalsheet.ledger import Ledger, ledger_path_for
+from loyalsheet.messaging.ledger import Ledger, ledger_path_for
 from loyalsheet.optouts_received import how
 from tests.helpers import Result, libreoffice_csv
 from tests.servers import twilio_server, unsubscribed

@@ -13,11 +13,11 @@ import pytest
 from openpyxl import load_workbook
 
 from loyalsheet.config import load_config
-from loyalsheet.daily import templates_for
+from loyalsheet.messaging.daily import templates_for
+from loyalsheet.messaging.template_check import check_templates
 from loyalsheet.presets import PRESETS, load_preset
 from loyalsheet.rules import evaluate
 from loyalsheet.segments import segment
-from loyalsheet.template_check import check_templates
 from loyalsheet.workbook.reader import read_member_file
 from tests.helpers import Result
 

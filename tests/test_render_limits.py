@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from loyalsheet.render import RenderError, Templates
-from loyalsheet.render_limits import MAX_LOOP_STEPS, MAX_TEXT
+from loyalsheet.messaging.render import RenderError, Templates
+from loyalsheet.messaging.render_limits import MAX_LOOP_STEPS, MAX_TEXT
 from tests.helpers import REPO, Result
 
 HOSTILE = {

@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from loyalsheet.campaigns.settings import ReplyWords
-from loyalsheet.daily import history_from_ledger
-from loyalsheet.ledger import SCHEMA_VERSION, Ledger, OutgoingMessage, Reply, State
+from loyalsheet.messaging.daily import history_from_ledger
+from loyalsheet.messaging.ledger import SCHEMA_VERSION, Ledger, OutgoingMessage, Reply, State
 from loyalsheet.replies import Invitation, interpret, meaning_of, normalize
 from tests.helpers import Result
 from tests.servers import smtp_server, twilio_server

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from loyalsheet.channels import TwilioSms
-from loyalsheet.channels.base import SendResult
-from loyalsheet.ledger import Entry, Ledger, OutgoingMessage, State
-from loyalsheet.sender import Outcome, RetryPolicy, SendReport, is_concurrent, send_all
+from loyalsheet.messaging.channels import TwilioSms
+from loyalsheet.messaging.channels.base import SendResult
+from loyalsheet.messaging.ledger import Entry, Ledger, OutgoingMessage, State
+from loyalsheet.messaging.sender import Outcome, RetryPolicy, SendReport, is_concurrent, send_all
 from tests.servers import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -215,7 +215,7 @@ def test_a_provider_wide_stop_holds_the_rest_and_the_next_run_sends_them_once(tm
 
 
 def test_email_goes_one_by_one_on_its_connection_while_sms_fly(ledger: Ledger) -> None:
-    from loyalsheet.channels import SmtpEmail
+    from loyalsheet.messaging.channels import SmtpEmail
 
     msgs: list[OutgoingMessage] = [sms(i) if i % 4 else mail(i) for i in range(24)]
     with twilio_server(delay=0.05) as tw, smtp_server() as sink:
@@ -232,7 +232,7 @@ def test_email_goes_one_by_one_on_its_connection_while_sms_fly(ledger: Ledger) -
 
 
 def test_aliyun_sms_go_from_the_pool_each_once(tmp_path: Path) -> None:
-    from loyalsheet.channels.aliyun_sms import AliyunSms
+    from loyalsheet.messaging.channels.aliyun_sms import AliyunSms
     from tests.servers.aliyun_server import aliyun_server
     from tests.test_aliyun import ENV, TEMPLATES, settings
     from tests.test_aliyun import sms as aliyun_sms

@@ -1,7 +1,7 @@
 """Kill the sender with SIGKILL at random moments, run it again, and count what the servers received.
 
 A child process (this file run as a program) sends 60 messages (30 SMS to the Twilio-speaking server,
-30 e-mails to the SMTP server) through :func:`loyalsheet.sender.send_all`. Both servers run in the test
+30 e-mails to the SMTP server) through :func:`loyalsheet.messaging.sender.send_all`. Both servers run in the test
 process and answer each message after a short pause *after* storing it, so a kill often lands in the
 worst place: the provider has the message, the ledger does not know yet. After ~10 kills and one clean
 run:
@@ -38,7 +38,7 @@ FROM = "+15005550006"
 def planned_messages(workers: int = 1) -> list[object]:
     """The same list on every run; each body unique. One at a time: 30 SMS and 30 e-mails, interleaved;
     with a pool: 160 SMS and 16 e-mails (every 11th message)."""
-    from loyalsheet.ledger import OutgoingMessage
+    from loyalsheet.messaging.ledger import OutgoingMessage
 
     msgs: list[object] = []
     n, every = (N, 2) if workers == 1 else (176, 11)
@@ -59,9 +59,9 @@ def planned_messages(workers: int = 1) -> list[object]:
 
 def child(ledger_path: str, twilio_url: str, smtp_port: int, sid: str, token: str, workers: int) -> None:
     """The process that gets killed: one send run; prints READY before sending and a JSON report after."""
-    from loyalsheet.channels import SmtpEmail, TwilioSms
-    from loyalsheet.ledger import Ledger, OutgoingMessage
-    from loyalsheet.sender import RetryPolicy, send_all
+    from loyalsheet.messaging.channels import SmtpEmail, TwilioSms
+    from loyalsheet.messaging.ledger import Ledger, OutgoingMessage
+    from loyalsheet.messaging.sender import RetryPolicy, send_all
 
     msgs = [m for m in planned_messages(workers) if isinstance(m, OutgoingMessage)]
     sms = TwilioSms(sid, token, FROM, base_url=twilio_url, timeout=10)
@@ -83,7 +83,7 @@ def child(ledger_path: str, twilio_url: str, smtp_port: int, sid: str, token: st
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 8])
 def test_sigkill_at_random_moments_then_every_message_exactly_once(tmp_path: Path, workers: int) -> None:
-    from loyalsheet.ledger import Ledger, OutgoingMessage, State
+    from loyalsheet.messaging.ledger import Ledger, OutgoingMessage, State
     from tests.servers import smtp_server, twilio_server
 
     msgs = [m for m in planned_messages(workers) if isinstance(m, OutgoingMessage)]

@@ -38,7 +38,7 @@ def planned_messages() -> list[object]:
     """The same list on every run. The message to be killed is long (16 MB, more than the sockets between
     sender and relay can hold), so a kill while its text is arriving lands before the sender's final-step
     mark; with a short one the whole text is in the socket at once and the mark follows at once."""
-    from loyalsheet.ledger import OutgoingMessage
+    from loyalsheet.messaging.ledger import OutgoingMessage
 
     def body(i: int) -> str:
         lines = 16 * 2**20 // 64 if i == KILLED else 1
@@ -52,9 +52,9 @@ def planned_messages() -> list[object]:
 
 def child(ledger_path: str, port: int) -> None:
     """One send run through the relay; prints READY, then the outcomes as JSON."""
-    from loyalsheet.channels import SmtpEmail
-    from loyalsheet.ledger import Ledger, OutgoingMessage
-    from loyalsheet.sender import RetryPolicy, send_all
+    from loyalsheet.messaging.channels import SmtpEmail
+    from loyalsheet.messaging.ledger import Ledger, OutgoingMessage
+    from loyalsheet.messaging.sender import RetryPolicy, send_all
 
     msgs = [m for m in planned_messages() if isinstance(m, OutgoingMessage)]
     email = SmtpEmail("127.0.0.1", port, "shop@example.com", starttls=False, timeout=120)  # 16 MB on a busy machine
@@ -185,8 +185,8 @@ def run_child(ledger: Path, relay: Relay) -> dict[str, dict[str, str]] | None:
 
 def kill_trial(tmp: Path, step: str) -> str:
     """Kill at ``step``, run again; check exactly-once; return what became of the killed message."""
-    from loyalsheet.channels.smtp_email import message_id
-    from loyalsheet.ledger import Ledger, OutgoingMessage, State
+    from loyalsheet.messaging.channels.smtp_email import message_id
+    from loyalsheet.messaging.ledger import Ledger, OutgoingMessage, State
     from tests.servers import smtp_server
 
     msgs = [m for m in planned_messages() if isinstance(m, OutgoingMessage)]
@@ -232,9 +232,9 @@ def test_a_kill_before_the_final_dot_resends_and_after_it_is_unknown(tmp_path: P
 
 def test_a_resent_email_keeps_its_message_id(tmp_path: Path) -> None:
     """The same key gives the same Message-ID on every attempt; another key, another one."""
-    from loyalsheet.channels import SmtpEmail
-    from loyalsheet.channels.smtp_email import message_id
-    from loyalsheet.ledger import OutgoingMessage
+    from loyalsheet.messaging.channels import SmtpEmail
+    from loyalsheet.messaging.channels.smtp_email import message_id
+    from loyalsheet.messaging.ledger import OutgoingMessage
     from tests.servers import smtp_server
 
     first, second = (m for m in planned_messages()[:2] if isinstance(m, OutgoingMessage))
@@ -260,8 +260,8 @@ def test_the_dot_is_not_held_back_by_nagles_algorithm() -> None:
     import socket
     import time
 
-    from loyalsheet.channels import SmtpEmail
-    from loyalsheet.ledger import OutgoingMessage
+    from loyalsheet.messaging.channels import SmtpEmail
+    from loyalsheet.messaging.ledger import OutgoingMessage
     from tests.servers import smtp_server
 
     msgs = [m for m in planned_messages() if isinstance(m, OutgoingMessage)]

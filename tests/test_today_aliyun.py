@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from loyalsheet.ledger import Ledger, State
+from loyalsheet.messaging.ledger import Ledger, State
 from tests.helpers import Result
 from tests.servers import SmtpSink, smtp_server
 from tests.servers.aliyun_server import ACCESS_KEY_ID, ACCESS_KEY_SECRET, SIGN_NAME, FakeAliyun, aliyun_server
@@ -177,9 +177,9 @@ def test_templates_check_finds_undeclared_variables_and_values_too_long(
 
 
 def test_a_value_longer_than_aliyun_allows_is_named() -> None:
-    from loyalsheet.compose import aliyun_params
     from loyalsheet.config import AliyunTemplate
-    from loyalsheet.render import RenderError
+    from loyalsheet.messaging.compose import aliyun_params
+    from loyalsheet.messaging.render import RenderError
 
     tpl = AliyunTemplate(code="SMS_1", variables=("name", "event_title"))
     got = aliyun_params("channels.sms.templates.event.zh", tpl, {"name": "王芳", "event_title": "春季新品发布会"}, "zh")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from loyalsheet.daily import history_from_ledger
-from loyalsheet.ledger import Ledger, State
+from loyalsheet.messaging.daily import history_from_ledger
+from loyalsheet.messaging.ledger import Ledger, State
 from tests.helpers import Result
 from tests.servers import FakeTwilio, SmtpSink, invalid_number, smtp_server, twilio_server, unsubscribed
 
@@ -180,7 +180,7 @@ def test_twilio_and_smtp_for_real_with_stop_and_an_invalid_number(
 def test_a_person_settles_a_message_left_unknown(cli: Callable[..., Result], store: Path) -> None:
     from datetime import UTC, datetime
 
-    from loyalsheet.ledger import OutgoingMessage, ledger_path_for
+    from loyalsheet.messaging.ledger import OutgoingMessage, ledger_path_for
 
     ledger = Ledger(ledger_path_for(store / "members.xlsx"))
     at = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)

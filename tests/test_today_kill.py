@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from loyalsheet.demo import write_demo
-from loyalsheet.ledger import Ledger, State
+from loyalsheet.messaging.ledger import Ledger, State
 from tests.helpers import REPO
 from tests.servers import smtp_server, twilio_server
 from tests.test_today_cli import DAY, use_servers

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from loyalsheet.demo import write_demo
-from loyalsheet.ledger import Ledger, State
+from loyalsheet.messaging.ledger import Ledger, State
 from tests.helpers import REPO
 from tests.servers import smtp_server
 from tests.servers.aliyun_server import aliyun_server

@@ -19,7 +19,7 @@ from typing import Any
 from jinja2 import Template, TemplateError
 
 from ..errors import ConfigError
-from ..render import TEMPLATES_DIR, Templates
+from ..messaging.render import TEMPLATES_DIR, Templates
 
 CALL_TEMPLATES_DIR = TEMPLATES_DIR / "calls"
 

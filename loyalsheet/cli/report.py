@@ -22,7 +22,7 @@ from ..effect.present import (
     paragraph,
 )
 from ..i18n import t
-from ..render import money
+from ..messaging.render import money
 from ..usecases.report import run_report
 from ..workbook.writer import CellValue
 from .common import App, _parse_day, common_options, open_book, out_console, print_json, progress_bar

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
-from ..daily import templates_for
-from ..render import Templates
+from ..messaging.daily import templates_for
+from ..messaging.render import Templates
+from ..messaging.template_check import check_templates
 from ..rules import evaluate
 from ..segments import segment
-from ..template_check import check_templates
 from ..workbook.reader import read_member_file
 from .common import App, common_options, err_console, out_console, print_json, styled
 

@@ -15,11 +15,11 @@ from rich.table import Table
 from ..campaigns import CAMPAIGN_NAMES
 from ..campaigns.settings import parse_hhmm
 from ..config import Config
-from ..daily import DayRun, mask, state_text
 from ..errors import LoyalsheetError
 from ..i18n import label, t
-from ..ledger import Entry, Ledger, State, ledger_path_for
-from ..sender import SendReport
+from ..messaging.daily import DayRun, mask, state_text
+from ..messaging.ledger import Entry, Ledger, State, ledger_path_for
+from ..messaging.sender import SendReport
 from ..usecases.today import ATTENTION, TodayResult, run_today
 from .common import App, common_options, err_console, load_member_file, open_book, out_console, print_json, progress_bar
 from .start import command_name, config_option

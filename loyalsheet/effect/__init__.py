@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from ..ledger import Measured
+from ..messaging.ledger import Measured
 from ..model import MemberFile
 from .health import MonthHealth, default_since, health
 from .index import Purchases

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from ..ledger import Measured, State
+from ..messaging.ledger import Measured, State
 from ..model import CallNote, Event
 from .index import Purchases
 from .stats import difference

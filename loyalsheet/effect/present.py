@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..i18n import has, t
-from ..render import money
+from ..messaging.render import money
 from ..sheet_looks import report_look
 from ..workbook.writer import CellValue, OwnedSheet
 from . import CampaignEffect, Comparison, EffectReport

@@ -17,8 +17,8 @@ from ..config import Config
 from ..effect import EffectReport
 from ..effect.present import dashboard_rows, report_sheet
 from ..events import Invitation, invitations_from
-from ..ledger import Ledger, State, ledger_path_for
 from ..located import counts
+from ..messaging.ledger import Ledger, State, ledger_path_for
 from ..model import MemberFile
 from ..packing import fields_reducer
 from ..parallel import Forked

@@ -16,7 +16,7 @@ from ..config import Config
 from ..effect import EffectReport, build_report
 from ..effect.health import default_since
 from ..effect.present import as_json
-from ..ledger import Ledger, Measured, ledger_path_for
+from ..messaging.ledger import Ledger, Measured, ledger_path_for
 from ..model import MemberFile
 from ..workbook.access import BookAccess
 from ..workbook.reader import Progress

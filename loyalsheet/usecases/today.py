@@ -11,9 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .. import optouts_received
-from ..channels import TWILIO_API, Channel, channels_from_config
 from ..config import Config
-from ..daily import (
+from ..errors import WorkbookError
+from ..i18n import t
+from ..messaging.channels import TWILIO_API, Channel, channels_from_config
+from ..messaging.daily import (
     DayRun,
     approved_keys,
     local_now,
@@ -24,12 +26,10 @@ from ..daily import (
     templates_for,
     today_sheet,
 )
-from ..errors import WorkbookError
-from ..i18n import t
-from ..ledger import Ledger, ledger_path_for
+from ..messaging.ledger import Ledger, ledger_path_for
+from ..messaging.sender import Outcome, SendReport, send_all
 from ..model import MemberFile
 from ..reply_run import RepliesRead, ReplyReader, read_or_stop, reader_from_config, replies_sheet_of
-from ..sender import Outcome, SendReport, send_all
 from ..vouchers_issued import TITLE as ISSUED_TITLE
 from ..vouchers_issued import giving_campaigns, issued_from_ledger, vouchers_issued_sheet
 from ..workbook.access import BookAccess
@@ -175,7 +175,7 @@ def run_today(
             base = config.channels.sms.api_base_url if config.channels.sms is not None else TWILIO_API
             channels = {str(k): v for k, v in channels_from_config(config, env, twilio_base_url=base).items()}
             if config.channels.sms is not None and config.channels.sms.provider == "aliyun":
-                from ..channels.aliyun_sms import AliyunSms
+                from ..messaging.channels.aliyun_sms import AliyunSms
 
                 aliyun = channels["sms"]
                 assert isinstance(aliyun, AliyunSms)

@@ -27,7 +27,7 @@ kernel's boot id) and without ``attempt_at`` was never handed to a channel: it g
 (:meth:`Ledger.release_unattempted`). Likewise a row of such a channel attempted during this boot but
 without ``final_at`` never reached its last step: the provider cannot have it, and the sender plans it
 again. Every other ``sending`` row is in doubt and is reconciled by the
-sender before anything else (see :mod:`loyalsheet.sender`). Where no boot id is known (not Linux),
+sender before anything else (see :mod:`loyalsheet.messaging.sender`). Where no boot id is known (not Linux),
 nothing is inferred from a missing ``attempt_at``, and the sender claims one row at a time.
 
 The ledger also keeps the opt-outs learned from providers (Twilio 21610). This module imports only the
@@ -49,7 +49,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any, Literal, NamedTuple
 
-from .errors import LoyalsheetError
+from ..errors import LoyalsheetError
 
 ChannelName = Literal["sms", "email"]
 Kind = Literal["service", "marketing"]

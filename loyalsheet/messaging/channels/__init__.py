@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..config import Config
+from ...config import Config
 from ..ledger import ChannelName
 from .base import Channel, ChannelDown, ChannelError, DownKind, PermanentError, RetryableError, SendResult
 from .outbox import Outbox, outbox_name

@@ -40,9 +40,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from ..errors import LoyalsheetError
+from ..i18n import t
 from .channels.base import Channel, ChannelDown, ChannelError, DownKind, PermanentError, RetryableError
-from .errors import LoyalsheetError
-from .i18n import t
 from .ledger import ChannelName, Entry, Ledger, OutgoingMessage, State
 
 

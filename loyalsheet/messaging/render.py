@@ -32,8 +32,8 @@ from .render_limits import BUDGET, BoundedSandbox, Budget
 
 # In the project folder (and an editable install) the built-in templates are its message_templates/; an
 # installed wheel carries them inside the package (pyproject.toml's package-dir).
-_PACKAGED = Path(__file__).resolve().parent / "message_templates"
-TEMPLATES_DIR = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parents[1] / "message_templates"
+_PACKAGED = Path(__file__).resolve().parents[1] / "message_templates"  # inside an installed wheel
+TEMPLATES_DIR = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parents[2] / "message_templates"
 _LOCALES = {"zh": "zh_CN", "en": "en_US"}
 
 
@@ -210,7 +210,7 @@ def _lunar_date_filter(ctx: Context, value: date, lang: str | None = None) -> st
 
 class Templates:
     """The message templates of one or more folders (the first that has a name wins), compiled once each,
-    in Jinja's sandbox with per-message bounds on loops and text size (:mod:`loyalsheet.render_limits`).
+    in Jinja's sandbox with per-message bounds on loops and text size (:mod:`loyalsheet.messaging.render_limits`).
 
     Filters, in the member's language (the context's ``lang``) unless given one: ``money`` (with the
     context's ``currency``), ``number``, ``long_date`` (2026年12月31日 / December 31, 2026),

@@ -43,8 +43,8 @@ from email.policy import SMTPUTF8
 from email.utils import formataddr, formatdate
 from typing import Any
 
-from ..config import EmailChannel
-from ..errors import LoyalsheetError
+from ...config import EmailChannel
+from ...errors import LoyalsheetError
 from ..ledger import Entry, OutgoingMessage
 from .base import ChannelDown, PermanentError, RetryableError, SendResult
 

@@ -26,7 +26,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
-from .i18n import t
+from ..i18n import t
 
 MAX_LOOP_STEPS = 20_000  # loop items per message, all loops together
 MAX_TEXT = 100_000  # characters (or items) one operation may build; an SMS is 70-160, an e-mail a few thousand

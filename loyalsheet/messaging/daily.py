@@ -1,7 +1,7 @@
 """The daily job, as a library: plan today's messages, render them, and what the workbook shows of them.
 
 :func:`prepare_day` runs rules, segments, campaigns, policy and templates for one day and returns a
-:class:`DayRun` (no sending). The caller sends ``run.outgoing`` with :func:`loyalsheet.sender.send_all`.
+:class:`DayRun` (no sending). The caller sends ``run.outgoing`` with :func:`loyalsheet.messaging.sender.send_all`.
 :func:`today_sheet` and :func:`message_log_sheet` build the two owned sheets; :func:`approved_keys`
 reads the managers' Approve column back. ``loyalsheet today`` is a thin command over these.
 """
@@ -14,19 +14,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .campaigns import DayPlan, Held, History, apply_policy, candidates, slot_of
-from .campaigns.settings import QuietHours
+from ..campaigns import DayPlan, Held, History, apply_policy, candidates, slot_of
+from ..campaigns.settings import QuietHours
+from ..config import Config
+from ..i18n import label, t
+from ..model import Member, MemberFile
+from ..rules import Evaluation, evaluate
+from ..segments import SegmentResult, segment
+from ..sheet_looks import message_log_look, today_look
+from ..workbook.parse import CellError, parse_yesno
+from ..workbook.writer import CellValue, OwnedSheet
 from .compose import Composed, compose
-from .config import Config
-from .i18n import label, t
 from .ledger import Entry, Ledger, OutgoingMessage, State
-from .model import Member, MemberFile
 from .render import TEMPLATES_DIR, RenderError, Templates
-from .rules import Evaluation, evaluate
-from .segments import SegmentResult, segment
-from .sheet_looks import message_log_look, today_look
-from .workbook.parse import CellError, parse_yesno
-from .workbook.writer import CellValue, OwnedSheet
 
 _REACHED = frozenset({State.SENT, State.SENDING, State.UNKNOWN})
 

@@ -1,7 +1,7 @@
 """SMS through Aliyun (阿里云短信), with the official ``alibabacloud-dysmsapi20170525`` client.
 
 Aliyun sends only approved text: a signature (签名) and a template (模板CODE) whose variables are
-passed as JSON. :func:`~loyalsheet.compose.compose_one` fills ``template_code`` and
+passed as JSON. :func:`~loyalsheet.messaging.compose.compose_one` fills ``template_code`` and
 ``template_params`` of each SMS from ``channels.sms.templates``; this channel passes them on, with
 ``OutId`` = the message key.
 
@@ -30,8 +30,8 @@ from alibabacloud_tea_openapi.exceptions import AlibabaCloudException
 from darabonba.exceptions import UnretryableException
 from darabonba.runtime import RuntimeOptions
 
-from ..config import SmsChannel
-from ..errors import LoyalsheetError
+from ...config import SmsChannel
+from ...errors import LoyalsheetError
 from ..ledger import Entry, OutgoingMessage, Reply
 from .base import ChannelDown, DownKind, PermanentError, RetryableError, SendResult
 from .twilio_sms import RECONCILE_SLACK, _connect_failed, _env

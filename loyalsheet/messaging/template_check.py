@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .campaigns import CAMPAIGN_NAMES, Candidate, Planned, candidates
+from ..campaigns import CAMPAIGN_NAMES, Candidate, Planned, candidates
+from ..config import Config
+from ..model import Member, MemberFile
+from ..rules import Evaluation
+from ..segments import SegmentResult
 from .compose import compose_one
-from .config import Config
-from .model import Member, MemberFile
 from .render import RenderError, Templates
-from .rules import Evaluation
-from .segments import SegmentResult
 
 _NAME = re.compile(r"^(?P<template>[A-Za-z0-9_-]+)\.(?P<channel>sms|email)\.(?P<lang>zh|en)\.j2$")
 

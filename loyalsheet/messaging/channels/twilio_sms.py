@@ -23,8 +23,8 @@ from twilio.http.response import Response  # type: ignore[import-untyped]
 from twilio.rest import Client  # type: ignore[import-untyped]
 from urllib3.exceptions import NewConnectionError
 
-from ..config import SmsChannel
-from ..errors import LoyalsheetError
+from ...config import SmsChannel
+from ...errors import LoyalsheetError
 from ..ledger import Entry, OutgoingMessage, Reply, body_hash
 from .base import ChannelDown, DownKind, PermanentError, RetryableError, SendResult
 

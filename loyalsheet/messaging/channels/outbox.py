@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Collection
 from pathlib import Path
 
-from ..files import atomic_write
+from ...files import atomic_write
 from ..ledger import ChannelName, Entry, OutgoingMessage
 from .base import ChannelDown, SendResult
 from .smtp_email import build_email, email_bytes

@@ -2,7 +2,7 @@
 
 For each :class:`~loyalsheet.campaigns.Planned` message: build the template context (the member's
 name, tier, points, the store's signature and currency, and the campaign's own values), render
-``<template>.<channel>.<lang>.j2``, and make an :class:`~loyalsheet.ledger.OutgoingMessage`:
+``<template>.<channel>.<lang>.j2``, and make an :class:`~loyalsheet.messaging.ledger.OutgoingMessage`:
 
 - marketing SMS end with the store's opt-out line (``messaging.opt_out_sms``), added here, not by
   the template; the SMS's segments are counted and a warning is given past ``sms_segment_limit``;
@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .campaigns import Candidate, Held, MessagingSettings, Planned
-from .config import AliyunTemplate, Config
-from .facts import MemberFacts
+from ..campaigns import Candidate, Held, MessagingSettings, Planned
+from ..config import AliyunTemplate, Config
+from ..facts import MemberFacts
+from ..model import Member
+from ..rules import MemberResult
 from .ledger import OutgoingMessage
-from .model import Member
 from .render import RenderError, Templates, long_date, number, sms_size
-from .rules import MemberResult
 
 
 @dataclass(frozen=True, slots=True)
