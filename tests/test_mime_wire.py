@@ -126,3 +126,20 @@ def test_message_bytes_take_the_direct_way_with_todays_date() -> None:
     data = message_bytes(plain, "shop@example.com", sender_name="旗舰店")
     when = message_from_bytes(data)["Date"]  # (compat32: the header as written)
     assert data == email_bytes(build_email(plain, "shop@example.com", sender_name="旗舰店", date=when))
+
+
+def test_plain_addresses_are_quoted_as_smtplib_quotes_them() -> None:
+    import smtplib
+    import string
+
+    from loyalsheet.channels.smtp_email import quoteaddr
+
+    rng = random.Random(2920)
+    alphabet = string.ascii_letters + string.digits + "._%+-@" * 4 + " <>\"'()[],;:\\!#$&*/=?^`{|}~é\t"
+    values = ["", "@", "a@", "@b", "a@b", "a.@b", ".a@b", "a..b@c", "a@b.", "a@.b", "a@b..c", "a@@b", "-@-", "%@_",
+              "<a@b>", " a@b", "a@b ", "A B <a@b>", "josé@example.com", "member1@example.com"]
+    values += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 24))) for _ in range(30_000)]
+    values += [f"{rng.choice(['m', 'a.b', 'x_y', 'p%q', 'r+s', 't-u'])}@{rng.choice(['ex.com', 'a-b.c', 'x'])}"
+               for _ in range(1000)]
+    for value in values:
+        assert quoteaddr(value) == smtplib.quoteaddr(value), value

