@@ -17,7 +17,7 @@ from pathlib import Path
 from ...files import atomic_write
 from ..ledger import ChannelName, Entry, OutgoingMessage
 from .base import ChannelDown, SendResult
-from .smtp_email import build_email, email_bytes
+from .smtp_email import message_bytes
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -62,7 +62,7 @@ class Outbox:
         if path.exists():
             return SendResult(f"outbox:{path.name}")
         if msg.channel == "email":
-            data = email_bytes(build_email(msg, self.sender, sender_name=self.sender_name))
+            data = message_bytes(msg, self.sender, sender_name=self.sender_name)
         else:
             data = _sms_text(msg).encode("utf-8")
         try:
