@@ -22,7 +22,6 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import requests
 from alibabacloud_dysmsapi20170525 import models as sms_models
 from alibabacloud_dysmsapi20170525.client import Client
 from alibabacloud_tea_openapi import utils_models
@@ -34,7 +33,7 @@ from ...config import SmsChannel
 from ...errors import LoyalsheetError
 from ..ledger import Entry, OutgoingMessage, Reply
 from .base import ChannelDown, DownKind, PermanentError, RetryableError, SendResult
-from .twilio_sms import RECONCILE_SLACK, _connect_failed, _env
+from .twilio_sms import RECONCILE_SLACK, _connect_failed, _env, network_error
 
 ALIYUN_API = "dysmsapi.aliyuncs.com"
 CHINA = ZoneInfo("Asia/Shanghai")  # QuerySendDetails' SendDate is a day in China time
@@ -213,12 +212,7 @@ class AliyunSms:
 
     @staticmethod
     def _network(exc: BaseException) -> ChannelDown | RetryableError:
-        inner = getattr(exc, "inner_exception", None) or exc
-        if _connect_failed(inner):
-            return ChannelDown("unreachable", "connect", f"cannot connect to Aliyun: {inner}", maybe_sent=False)
-        if isinstance(inner, requests.exceptions.Timeout):
-            return RetryableError("timeout", f"Aliyun did not answer in time: {inner}", maybe_sent=True)
-        return RetryableError("connection-lost", f"the connection to Aliyun broke: {inner}", maybe_sent=True)
+        return network_error("Aliyun", getattr(exc, "inner_exception", None) or exc)
 
     # ----------------------------------------------------------------- asking Aliyun
 

@@ -63,6 +63,16 @@ class BaseUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]
         return super().request(method, url, *args, **kwargs)
 
 
+def network_error(provider: str, exc: BaseException) -> ChannelDown | RetryableError:
+    """A request to ``provider`` that failed on the network: nothing went when it never connected; a
+    timeout or a broken connection may have sent it."""
+    if _connect_failed(exc):
+        return ChannelDown("unreachable", "connect", f"cannot connect to {provider}: {exc}", maybe_sent=False)
+    if isinstance(exc, requests.exceptions.Timeout):
+        return RetryableError("timeout", f"{provider} did not answer in time: {exc}", maybe_sent=True)
+    return RetryableError("connection-lost", f"the connection to {provider} broke: {exc}", maybe_sent=True)
+
+
 def _connect_failed(exc: BaseException) -> bool:
     """True when the request never reached the server (refused, no route, DNS): nothing was sent."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -143,7 +153,7 @@ class TwilioSms:
         except TwilioRestException as exc:
             raise self._classify(exc) from exc
         except requests.exceptions.RequestException as exc:
-            raise self._network(exc) from exc
+            raise network_error("Twilio", exc) from exc
         except TwilioException as exc:  # an answer the client could not read: it may have been taken
             raise RetryableError("twilio-bad-reply", str(exc), maybe_sent=True) from exc
         sid = getattr(created, "sid", None)
@@ -167,12 +177,6 @@ class TwilioSms:
             return PermanentError(label, text, opt_out=True)
         return PermanentError(label, text)
 
-    def _network(self, exc: requests.exceptions.RequestException) -> Exception:
-        if _connect_failed(exc):
-            return ChannelDown("unreachable", "connect", f"cannot connect to Twilio: {exc}", maybe_sent=False)
-        if isinstance(exc, requests.exceptions.Timeout):
-            return RetryableError("timeout", f"Twilio did not answer in time: {exc}", maybe_sent=True)
-        return RetryableError("connection-lost", f"the connection to Twilio broke: {exc}", maybe_sent=True)
 
     # ----------------------------------------------------------------- asking Twilio
 
