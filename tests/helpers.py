@@ -51,6 +51,22 @@ def write_book(path: Path, sheets: dict[str, Sequence[Sequence[Any]]]) -> Path:
     return path
 
 
+# The send ledger as schema 1 made it (before replies and holdouts): tests of the upgrade start from it.
+LEDGER_V1_SCHEMA = """
+        CREATE TABLE messages (key TEXT PRIMARY KEY, member_id TEXT NOT NULL, campaign TEXT NOT NULL,
+          channel TEXT NOT NULL CHECK (channel IN ('sms', 'email')), recipient TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN ('service', 'marketing')), body_sha256 TEXT NOT NULL,
+          planned_for TEXT NOT NULL,
+          state TEXT NOT NULL CHECK (state IN ('planned', 'sending', 'sent', 'failed', 'unknown')),
+          permanent INTEGER NOT NULL DEFAULT 0, provider TEXT, provider_id TEXT, error_code TEXT, error_text TEXT,
+          attempts INTEGER NOT NULL DEFAULT 0, planned_at TEXT NOT NULL, sending_at TEXT, finished_at TEXT,
+          updated_at TEXT NOT NULL, claim_boot TEXT, attempt_at TEXT) WITHOUT ROWID;
+        CREATE INDEX messages_state ON messages (state);
+        CREATE TABLE opt_outs (recipient TEXT NOT NULL, channel TEXT NOT NULL, source TEXT NOT NULL, at TEXT NOT NULL,
+          PRIMARY KEY (recipient, channel)) WITHOUT ROWID;
+        PRAGMA user_version=1;
+"""
+
 MEMBER_HEADER = ["Member ID", "Name", "Phone", "Email", "Joined"]
 TXN_HEADER = ["Date", "Member ID", "Type", "Amount", "Points", "Paid with"]
 

@@ -26,7 +26,7 @@ from openpyxl import load_workbook
 
 from loyalsheet.effect.stats import difference, wilson
 from loyalsheet.messaging.ledger import Ledger, OutgoingMessage, State, ledger_path_for
-from tests.helpers import Result, libreoffice_csv
+from tests.helpers import LEDGER_V1_SCHEMA, Result, libreoffice_csv
 
 TODAY = date(2026, 11, 30)
 MEMBER_HEADER = ["Member ID", "Name", "Email", "Joined", "Source"]
@@ -246,19 +246,7 @@ def test_a_ledger_from_before_holdouts_still_reports_what_it_can(cli: Callable[.
 
     path = book(members(), txns(), member_header=MEMBER_HEADER, txn_header=TXN_HEADER)
     db = sqlite3.connect(ledger_path_for(path))
-    db.executescript("""
-        CREATE TABLE messages (key TEXT PRIMARY KEY, member_id TEXT NOT NULL, campaign TEXT NOT NULL,
-          channel TEXT NOT NULL CHECK (channel IN ('sms', 'email')), recipient TEXT NOT NULL,
-          kind TEXT NOT NULL CHECK (kind IN ('service', 'marketing')), body_sha256 TEXT NOT NULL,
-          planned_for TEXT NOT NULL,
-          state TEXT NOT NULL CHECK (state IN ('planned', 'sending', 'sent', 'failed', 'unknown')),
-          permanent INTEGER NOT NULL DEFAULT 0, provider TEXT, provider_id TEXT, error_code TEXT, error_text TEXT,
-          attempts INTEGER NOT NULL DEFAULT 0, planned_at TEXT NOT NULL, sending_at TEXT, finished_at TEXT,
-          updated_at TEXT NOT NULL, claim_boot TEXT, attempt_at TEXT) WITHOUT ROWID;
-        CREATE TABLE opt_outs (recipient TEXT NOT NULL, channel TEXT NOT NULL, source TEXT NOT NULL, at TEXT NOT NULL,
-          PRIMARY KEY (recipient, channel)) WITHOUT ROWID;
-        PRAGMA user_version=1;
-    """)
+    db.executescript(LEDGER_V1_SCHEMA)
     db.executemany(
         "INSERT INTO messages (key, member_id, campaign, channel, recipient, kind, body_sha256, planned_for, state, "
         "planned_at, updated_at) VALUES (?, ?, 'winback', 'email', 'x@example.com', 'marketing', 'h', '2026-10-01', ?, "

@@ -19,6 +19,7 @@ from loyalsheet.campaigns.settings import CampaignSettings, MessagingSettings, W
 from loyalsheet.messaging.ledger import Ledger, OutgoingMessage, State
 from loyalsheet.model import Member
 from loyalsheet.rules import Reason
+from tests.helpers import LEDGER_V1_SCHEMA
 
 DAY = date(2026, 11, 22)
 NOW = datetime.combine(DAY, time(10), tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -125,22 +126,11 @@ def test_the_ledger_records_holdouts_that_can_never_be_claimed(tmp_path: Path) -
 def test_a_ledger_from_before_holdouts_is_upgraded_in_place(tmp_path: Path) -> None:
     path = tmp_path / "old.ledger.sqlite"
     db = sqlite3.connect(path)
+    db.executescript(LEDGER_V1_SCHEMA)
     db.executescript("""
-        CREATE TABLE messages (key TEXT PRIMARY KEY, member_id TEXT NOT NULL, campaign TEXT NOT NULL,
-          channel TEXT NOT NULL CHECK (channel IN ('sms', 'email')), recipient TEXT NOT NULL,
-          kind TEXT NOT NULL CHECK (kind IN ('service', 'marketing')), body_sha256 TEXT NOT NULL,
-          planned_for TEXT NOT NULL,
-          state TEXT NOT NULL CHECK (state IN ('planned', 'sending', 'sent', 'failed', 'unknown')),
-          permanent INTEGER NOT NULL DEFAULT 0, provider TEXT, provider_id TEXT, error_code TEXT, error_text TEXT,
-          attempts INTEGER NOT NULL DEFAULT 0, planned_at TEXT NOT NULL, sending_at TEXT, finished_at TEXT,
-          updated_at TEXT NOT NULL, claim_boot TEXT, attempt_at TEXT) WITHOUT ROWID;
-        CREATE INDEX messages_state ON messages (state);
-        CREATE TABLE opt_outs (recipient TEXT NOT NULL, channel TEXT NOT NULL, source TEXT NOT NULL, at TEXT NOT NULL,
-          PRIMARY KEY (recipient, channel)) WITHOUT ROWID;
         INSERT INTO messages (key, member_id, campaign, channel, recipient, kind, body_sha256, planned_for, state,
           planned_at, updated_at, provider_id) VALUES ('winback:M1:2026-01-01', 'M1', 'winback', 'sms', '+8613800138000',
           'marketing', 'h', '2026-01-02', 'sent', '2026-01-02T01:00:00+00:00', '2026-01-02T01:00:00+00:00', 'SM1');
-        PRAGMA user_version=1;
     """)
     db.close()
     with Ledger(path) as ledger:
