@@ -39,7 +39,7 @@ class Purchases:
     ``watch_days`` are days (event days) on which any transaction of a member counts as a visit.
     """
 
-    def __init__(self, txns: Sequence[Txn] | Iterable[Txn], watch_days: Iterable[date] = ()) -> None:
+    def __init__(self, txns: Iterable[Txn], watch_days: Iterable[date] = ()) -> None:
         rows = txns if isinstance(txns, Sequence) else list(txns)
         watched = frozenset(watch_days)
         purchase = TxnType.PURCHASE
