@@ -12,13 +12,16 @@ as they are: pickle already sends a repeated object once.
 
 :func:`fields_reducer` is for objects sent one by one: a frozen dataclass with slots is pickled as
 its field values and rebuilt without running ``__init__`` (pickle's own way calls Python code that
-walks the class's fields for every object).
+walks the class's fields for every object). :func:`pack_objects` is for many such objects at once
+(a refresh's 100,000 members' segments): they travel as one column per field and are rebuilt field
+by field in C, about ten times faster than one by one.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -152,3 +155,70 @@ def fields_reducer(kind: type, change: Callable[[Any, list[Any]], None] | None =
         return _rebuild, (kind, tuple(values))
 
     return reduce
+
+
+# A change to packed columns before they travel (field name -> the column of the distinct objects'
+# values): to leave out what the receiver never reads, or to make equal values one object.
+ColumnsChange = Callable[[dict[str, list[Any]]], None]
+
+
+@dataclass(frozen=True)
+class PackedObjects:
+    """Objects of one frozen dataclass with slots (and Nones), packed column by column: the distinct
+    objects' field values, and each position's object among them (``index``: 0 is None, i is the
+    i-th distinct object; None when every position holds an object of its own)."""
+
+    kind: type
+    columns: tuple[Any, ...]  # per field: its values packed as a Packed's column, or a PackedObjects
+    index: array[int] | None
+
+
+@dataclass(frozen=True)
+class Nested:
+    """How to pack a field that holds objects of a frozen dataclass with slots (see :func:`pack_objects`)."""
+
+    kind: type
+    change: ColumnsChange | None = None
+    nested: Mapping[str, Nested] | None = None
+
+
+def pack_objects(objects: Sequence[Any], kind: type, change: ColumnsChange | None = None,
+                 nested: Mapping[str, Nested] | None = None) -> PackedObjects:
+    """``objects`` (each a ``kind``, a frozen dataclass with slots, or None) packed to pickle fast.
+
+    ``change`` may alter the columns first; a field named in ``nested`` holds objects packed the same
+    way. An object at several positions is packed once (told apart by identity), and comes back as
+    one object at those positions."""
+    names = [f.name for f in fields(kind)]
+    if not hasattr(kind, "__slots__"):
+        raise TypeError(f"{kind.__name__} has no slots")
+    distinct = list({id(o): o for o in objects if o is not None}.values())
+    index: array[int] | None = None
+    if len(distinct) != len(objects):
+        position = {id(o): i for i, o in enumerate(distinct, start=1)}
+        position[id(None)] = 0
+        code = "B" if len(distinct) < 0xFF else "H" if len(distinct) < 0xFFFF else "L"
+        index = array(code, map(position.__getitem__, map(id, objects)))
+    columns = {name: list(map(attrgetter(name), distinct)) for name in names}
+    if change is not None:
+        change(columns)
+    packed: list[Any] = []
+    for name in names:
+        inner = nested.get(name) if nested else None
+        column = columns[name]
+        packed.append(_pack_column(column) if inner is None
+                      else pack_objects(column, inner.kind, inner.change, inner.nested))
+    return PackedObjects(kind, tuple(packed), index)
+
+
+def unpack_objects(packed: PackedObjects) -> list[Any]:
+    """The objects :func:`pack_objects` was given (equal to them, less what its change left out)."""
+    kind = packed.kind
+    columns = [unpack_objects(c) if isinstance(c, PackedObjects) else _unpack_column(c) for c in packed.columns]
+    count = len(columns[0]) if columns else 0
+    objects: list[Any] = list(map(object.__new__, repeat(kind, count)))
+    for name, column in zip([f.name for f in fields(kind)], columns, strict=True):
+        deque(map(getattr(kind, name).__set__, objects, column), maxlen=0)  # each slot set in C
+    if packed.index is None:
+        return objects
+    return list(map([None, *objects].__getitem__, packed.index))

@@ -8,6 +8,7 @@ import re
 import tempfile
 import time as clock
 import zipfile
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -294,6 +295,52 @@ def test_a_frozen_dataclass_travels_as_its_field_values_and_can_leave_some_out()
             x: int
 
         fields_reducer(Plain)
+
+
+@dataclass(frozen=True, slots=True)
+class _Visit:
+    day: date | None
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class _Guest:
+    name: str
+    visit: _Visit | None
+    note: str
+
+
+def test_many_frozen_dataclasses_travel_column_by_column_nested_shared_and_changed() -> None:
+    import io
+    import pickle
+
+    from loyalsheet.packing import Nested, pack_objects, unpack_objects
+    from loyalsheet.parallel import _Pickler
+
+    shared = _Visit(date(2026, 1, 2), Decimal("1.50"))
+    guests = [_Guest("a", shared, "x"), None, _Guest("b", None, "y"), _Guest("c", shared, "z"),
+              _Guest("d", _Visit(None, Decimal("1.5")), "w")]
+    guests.append(guests[0])  # one object at two places
+
+    def no_notes(columns: dict[str, list[Any]]) -> None:
+        columns["note"] = [""] * len(columns["note"])
+
+    packed = pack_objects(guests, _Guest, no_notes, {"visit": Nested(_Visit)})
+    buffer = io.BytesIO()
+    _Pickler(buffer, pickle.HIGHEST_PROTOCOL).dump(packed)
+    back = unpack_objects(pickle.loads(buffer.getvalue()))
+    assert back == [None if g is None else _Guest(g.name, g.visit, "") for g in guests]
+    assert back[0] is back[5] and back[0].visit is back[3].visit  # shared objects stay shared
+    assert str(back[4].visit.amount) == "1.5" and str(back[0].visit.amount) == "1.50"  # Decimals as they were
+    assert all(type(g) is _Guest for g in back if g is not None) and type(back[0].visit) is _Visit
+    assert unpack_objects(pack_objects([], _Guest)) == []
+    with pytest.raises(TypeError):
+
+        @dataclass(frozen=True)
+        class Plain:
+            x: int
+
+        pack_objects([Plain(1)], Plain)
 
 
 def test_halves_a_killed_read_left_behind_are_removed_by_the_next(

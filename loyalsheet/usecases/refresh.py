@@ -20,7 +20,7 @@ from ..events import Invitation, invitations_from
 from ..located import counts
 from ..messaging.ledger import Ledger, State, ledger_path_for
 from ..model import MemberFile
-from ..packing import fields_reducer
+from ..packing import Nested, PackedObjects, fields_reducer, pack_objects, unpack_objects
 from ..parallel import Forked
 from ..refresh import (
     CALL_LOG,
@@ -36,7 +36,7 @@ from ..refresh import (
 from ..reply_run import RepliesRead, refresh_replies
 from ..rules import evaluate
 from ..rules.explain import Reason
-from ..segments import Activity, MemberSegments, Move, SegmentResult, moves, segment
+from ..segments import Activity, MemberSegments, Move, SegmentResult, Thresholds, moves, segment
 from ..validation import Context, validate
 from ..workbook.access import BookAccess
 from ..workbook.chain import store_sheet_title
@@ -82,6 +82,7 @@ class _Segmented:
     seg: SegmentResult
     moved: tuple[Move, ...]
     effect: EffectReport | None  # the whole book's effect report (None: a store's refresh)
+    errors: int  # the cells' errors (validation)
 
 
 def _segments_for_refresh(mf: MemberFile, config: Config, today: date,
@@ -92,50 +93,50 @@ def _segments_for_refresh(mf: MemberFile, config: Config, today: date,
     a read that already keeps both cores busy, while here it fills the time this worker would wait for
     the rules pass. Where each member stood is kept, the sheet's rows are let go before the segments
     are computed. The effect report (``effect_book``: the whole book's) is made here too, and the
-    cells are checked in this process instead: the two shares then take about as long."""
+    cells are checked: the two shares then take about as long."""
     standing = previous_standing(previous_status())
     seg = _segments(mf, config, today)
     effect = effect_of(config, mf, effect_book, today)[0] if effect_book is not None else None
-    return _Segmented(seg, tuple(moves(standing, seg)), effect)
+    errors, _ = counts(validate(mf, Context(today=today, stores=config.store_names)))
+    return _Segmented(seg, tuple(moves(standing, seg)), effect, errors)
 
 
 # The reasons a refresh never shows (it shows each member's stage reason, the gone-quiet reason of whom
 # it asks to call, and the reasons of the moves, which travel whole) and the spend by category (it
-# shows the main category): left out of the worker's answer, which is then half the size. The rest
-# travels as field values (packing.fields_reducer).
+# shows the main category): left out of the worker's answer, which is then half the size. The members'
+# segments travel column by column (packing.pack_objects), the rest as field values.
 _NOT_KEPT = Reason("seg.why.not_kept")
-_MS_FIELDS = [f.name for f in fields(MemberSegments)]
-_UNSHOWN = [_MS_FIELDS.index(name) for name in
-            ("quadrant_reason", "rfm_reason", "whale_reason", "category_reason", "age_reason")]
-_QUIET_REASON = _MS_FIELDS.index("quiet_reason")
-
-
-def _lean(ms: MemberSegments, values: list[Any]) -> None:
-    for i in _UNSHOWN:
-        values[i] = _NOT_KEPT
-    if not ms.gone_quiet:
-        values[_QUIET_REASON] = _NOT_KEPT
-
-
-_CATEGORIES = [f.name for f in fields(Activity)].index("category_cents")  # (the refresh shows main categories)
+_UNSHOWN = ("quadrant_reason", "rfm_reason", "whale_reason", "category_reason", "age_reason")
 _NO_CATEGORIES: Mapping[str, int] = MappingProxyType({})
 
 
-_DAYS = [i for i, f in enumerate(fields(Activity)) if f.name in ("first_visit", "last_visit")]
-_SAME_DAY: dict[date, date] = {}  # one object per day (in the worker): pickled once, then referred to
+def _lean(columns: dict[str, list[Any]]) -> None:
+    n = len(columns["member_id"])
+    for name in _UNSHOWN:
+        columns[name] = [_NOT_KEPT] * n
+    columns["quiet_reason"] = [reason if quiet else _NOT_KEPT
+                               for reason, quiet in zip(columns["quiet_reason"], columns["gone_quiet"], strict=True)]
 
 
-def _lean_activity(_a: Activity, values: list[Any]) -> None:
-    values[_CATEGORIES] = _NO_CATEGORIES
-    for i in _DAYS:
-        day = values[i]
-        if day is not None:
-            values[i] = _SAME_DAY.setdefault(day, day)
+def _lean_activity(columns: dict[str, list[Any]]) -> None:
+    columns["category_cents"] = [_NO_CATEGORIES] * len(columns["category_cents"])
+
+
+_SEGMENT_FIELDS = {"activity": Nested(Activity, _lean_activity),
+                   **{f.name: Nested(Reason) for f in fields(MemberSegments) if f.name.endswith("_reason")}}
+
+
+def _send_segments(seg: SegmentResult) -> tuple[Callable[..., SegmentResult], tuple[Any, ...]]:
+    return _segments_sent, (seg.today, pack_objects(seg.members, MemberSegments, _lean, _SEGMENT_FIELDS),
+                            seg.thresholds)
+
+
+def _segments_sent(today: date, members: PackedObjects, thresholds: Thresholds) -> SegmentResult:
+    return SegmentResult(today, tuple(unpack_objects(members)), thresholds)
 
 
 _LEAN_SEGMENTS: dict[type, Callable[[Any], Any]] = {
-    MemberSegments: fields_reducer(MemberSegments, _lean),
-    Activity: fields_reducer(Activity, _lean_activity),
+    SegmentResult: _send_segments,
     Reason: fields_reducer(Reason),
 }
 
@@ -184,17 +185,16 @@ def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry
     book.prefetch_owned_sheets(list(owned.values()))  # read while the member file is
     mf = book.read_member_file(config.region, progress)
     previous = {key: book.read_owned_sheet(title) for key, title in owned.items()}
-    # A worker (when the machine has a second core) reads the last Member status, checks the cells and
-    # computes the segments and the moves while this process applies the rules: the passes are
+    # A worker (when the machine has a second core) reads the last Member status, computes the segments,
+    # the moves and the effect report and checks the cells while this process applies the rules: the passes are
     # independent of each other.
     with Forked(_segments_for_refresh, mf, config, today, partial(book.read_owned_sheet, sheet_title(STATUS)),
                 book.path if store is None else None, reducers=_LEAN_SEGMENTS) as segments:
         ev = evaluate(mf, config, today)
         # while the worker finishes (the segments and the effect report are the longer share)
         early = ahead(mf, today, config.tiers.spend.include_gift_card)
-        errors, _ = counts(validate(mf, Context(today=today, stores=config.store_names)))
         segmented = segments.result()
-    seg, effect = segmented.seg, segmented.effect
+    seg, effect, errors = segmented.seg, segmented.effect, segmented.errors
     report_title = config.report.sheet
     currency = config.default_store.currency
     plan = build_refresh(
