@@ -119,20 +119,20 @@ def _friends_card_offered(reasons: dict[str, list[Reason]], hist: CallHistory, m
                           today: date) -> None:
     """A member reached this year on a call listed for the friends card (the last call that reached the
     household) is not listed for it again this year: staff offered it; a card given is on Gift cards."""
+    reached = {who for who, n in hist.last.items()
+               if n.day.year == today.year and n.day <= today and kind_of(getattr(n, "reason", None)) == "friends_card"}
+    if not reached:
+        return
     for member_id, rs in list(reasons.items()):
-        if not any(r.kind == "friends_card" for r in rs):
-            continue
         m = members.get(member_id)
-        for who in (member_id, m.family_of if m is not None else None):
-            n = hist.last.get(who) if who else None
-            if n is not None and n.day.year == today.year and n.day <= today \
-                    and kind_of(getattr(n, "reason", None)) == "friends_card":
-                kept = [r for r in rs if r.kind != "friends_card"]
-                if kept:
-                    reasons[member_id] = kept
-                else:
-                    del reasons[member_id]
-                break
+        if member_id not in reached and (m is None or m.family_of not in reached):
+            continue
+        if any(r.kind == "friends_card" for r in rs):
+            kept = [r for r in rs if r.kind != "friends_card"]
+            if kept:
+                reasons[member_id] = kept
+            else:
+                del reasons[member_id]
 
 
 def build_call_list(mf: MemberFile, ev: Evaluation, seg: SegmentResult, cl: CallListSettings, hist: CallHistory,
