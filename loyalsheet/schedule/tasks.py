@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from . import Job
+from .jobs import Job
 
 TASK_KINDS = ("windows", "systemd", "launchd")
 UNIT = "loyalsheet-schedule"
