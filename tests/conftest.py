@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,15 @@ import pytest
 
 from loyalsheet.demo import write_demo
 from tests.helpers import MEMBER_HEADER, TXN_HEADER, Result, run_cli, write_book
+
+
+@pytest.fixture(autouse=True)
+def _collector_back_on() -> Iterator[None]:
+    """A command run inside the test process switches Python's cyclic collector off (cli/main.py): the
+    tests after it run with it on, at Python's own thresholds, as they always did."""
+    yield
+    gc.set_threshold(700, 10, 10)
+    gc.enable()
 
 
 @pytest.fixture

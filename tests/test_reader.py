@@ -324,7 +324,7 @@ def test_reading_makes_no_reference_cycles_and_puts_the_collector_back(tmp_path:
         assert not gc.isenabled()  # left as it was
         assert mf.problems
         # cached CellErrors hold no traceback (a cycle through the reading frames): nothing for the
-        # collector to find, which is what makes the command line's lazy collector (cli.main) safe
+        # collector to find, which is what makes running a command with the collector off (cli.main) safe
         cyclic = gc.collect()
     finally:
         gc.enable()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import os
 import re
@@ -29,6 +30,13 @@ from ..workbook.chain import open_chain
 from ..workbook.schema import SHEETS_BY_KEY
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def collect_cycles() -> None:
+    """Switch Python's cyclic collector back on, at its own thresholds: a command runs with it off while
+    it computes (see main.py), and a long loop (the scheduler's, the sending of messages) is about to run."""
+    gc.set_threshold(700, 10, 10)
+    gc.enable()
 
 
 def _default_lang() -> str:

@@ -86,14 +86,17 @@ def report_error(exc: LoyalsheetError, lang: str) -> None:
 
 
 # A command holds a member file of up to a million rows and builds millions of small objects with no
-# reference cycles. Python's cyclic collector, at its default of a young collection every 700 new
-# objects, scans and ages them again and again (a fifth of a big refresh's time, for nothing found):
-# here it looks after every 50,000 instead, and at the old generation as rarely. The same on every OS.
-COLLECTOR_THRESHOLDS = (50_000, 20, 20)
+# reference cycles, then exits. Python's cyclic collector would scan each of them at least twice while it
+# runs (3 s of a 100,000-member refresh, even looking only every 50,000 new objects) and find next to
+# nothing: reference counting frees what a command lets go of. So it is off while a command computes, on
+# every OS; the few cycles libraries leave (phonenumbers keeps a traceback per unreadable number: 20 MB
+# for 100,000 of them) are freed at exit. The long loops switch it back on: the scheduler's,
+# which runs for days, and the sending of messages, which talks to HTTP and SMTP libraries for minutes
+# (common.collect_cycles).
 
 
 def main(argv: list[str] | None = None) -> Any:
-    gc.set_threshold(*COLLECTOR_THRESHOLDS)
+    gc.disable()
     args = list(sys.argv[1:] if argv is None else argv)
     lang = _lang_from_argv(args)
     try:

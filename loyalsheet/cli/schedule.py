@@ -20,7 +20,7 @@ from ..config import Config
 from ..errors import LoyalsheetError
 from ..schedule import CliRunner, Due, Finished, InstanceLock, Job, Journal, Scheduler, jobs_for, run_forever, utc_now
 from ..schedule.tasks import TASK_KINDS, task_definition
-from .common import App, common_options, print_json
+from .common import App, collect_cycles, common_options, print_json
 
 LOGGER = "loyalsheet.schedule"
 
@@ -232,6 +232,7 @@ def _run(app: App, once: bool, as_json: bool, config_file: Path, sending: bool, 
                         "next": [{"job": job.name, "at": when.isoformat(timespec="minutes")} for job, when in upcoming]})
         sys.exit(0 if all(f.outcome == "ok" for f in finished) else 1)
     header()
+    collect_cycles()  # this process runs for days
     with _stop_on_signals(app, logger) as stop:
         _log_next(app, logger, core)
         run_forever(core, stop, after_pass=lambda: _after_pass(app, logger, core, journal))

@@ -21,7 +21,17 @@ from ..messaging.daily import DayRun, mask, state_text
 from ..messaging.ledger import Entry, Ledger, State, ledger_path_for
 from ..messaging.sender import SendReport
 from ..usecases.today import ATTENTION, TodayResult, run_today
-from .common import App, common_options, err_console, load_member_file, open_book, out_console, print_json, progress_bar
+from .common import (
+    App,
+    collect_cycles,
+    common_options,
+    err_console,
+    load_member_file,
+    open_book,
+    out_console,
+    print_json,
+    progress_bar,
+)
 from .start import command_name, config_option
 
 
@@ -135,6 +145,8 @@ def today(app: App, do_send: bool, limit: int | None, campaign: str | None, at: 
         raise click.UsageError(app.t("today.write_plan_send"))
 
     def show_plan(result: TodayResult) -> None:
+        if result.send:  # sending is a long loop
+            collect_cycles()
         if not as_json:
             with bar.paused():
                 _plan_text(result)
