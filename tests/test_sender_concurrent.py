@@ -163,7 +163,9 @@ def test_retries_and_lookups_happen_per_message_in_the_pool(ledger: Ledger) -> N
         channel.close()
         assert report.stopped is None
         assert [o.outcome for o in report.outcomes] == [Outcome.SENT] * 16
-        assert sorted(o.attempts for o in report.outcomes)[-3:] == [2, 2, 2]
+        # the two 429s and the 500 each cost one more attempt, of whichever message met them (which one
+        # depends on the order the pool's requests arrive in: a retried message may meet the second 429)
+        assert sum(o.attempts for o in report.outcomes) == 16 + 3
         lookups = [path for method, path in tw.requests if method == "GET"]
         assert len(lookups) >= 2, "the 500 and the timeout were looked up"
         received = Counter((m["to"], m["body"]) for m in tw.messages)
