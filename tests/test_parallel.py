@@ -230,21 +230,26 @@ def test_check_and_refresh_answer_the_same_with_or_without_a_worker(
     write_demo(tmp_path / "shop", members=300, today=today, with_mistakes=True, stores=stores)
     config = load_config(tmp_path / "shop" / "config.yaml")
     book = tmp_path / "shop" / "members.xlsx"
+    first = tmp_path / "first.xlsx"  # never refreshed: the worker checks the cells
+    first.write_bytes(book.read_bytes())
     run_refresh(config, FileBook(book), today - timedelta(days=90), "en")  # a refresh before: there are moves
     # (the worker's segments travel lean, without the reasons a refresh never shows: the sheets and the
     # moves, reasons included, must be what the whole segments give)
 
-    def both() -> tuple[object, object, object]:
+    def both() -> tuple[object, ...]:
         check = run_check(config, FileBook(book), today, "en").problems
-        plan = run_refresh(config, FileBook(book), today, "en", dry_run=True).plan
+        refreshed = run_refresh(config, FileBook(book), today, "en", dry_run=True)
+        plan = refreshed.plan
         return (check, [(s.title, list(s.header), [list(r) for r in s.rows]) for s in plan.sheets],
-                [describe_move(m, "en") for m in plan.moves])
+                [describe_move(m, "en") for m in plan.moves], refreshed.errors,
+                run_refresh(config, FileBook(first), today, "en", dry_run=True).errors)
 
     with_worker = both()
     monkeypatch.setenv("LOYALSHEET_WORKERS", "1")
     assert both() == with_worker
     assert with_worker[0]  # the planted mistakes are found either way
     assert len(with_worker[2]) > 10  # and members moved since the refresh before
+    assert with_worker[3] == with_worker[4] > 0  # the cells' errors, counted here or in the worker
 
 
 @pytest.mark.parametrize("stores", [("旗舰店",), ("旗舰店", "二店")])

@@ -82,23 +82,27 @@ class _Segmented:
     seg: SegmentResult
     moved: tuple[Move, ...]
     effect: EffectReport | None  # the whole book's effect report (None: a store's refresh)
-    errors: int  # the cells' errors (validation)
+    errors: int | None  # the cells' errors (validation), when checked there
 
 
 def _segments_for_refresh(mf: MemberFile, config: Config, today: date,
                           previous_status: Callable[[], Sequence[Sequence[CellValue]]],
-                          effect_book: Path | None) -> _Segmented:
+                          effect_book: Path | None, check_cells: bool) -> _Segmented:
     """The worker's share of a refresh. It reads the Member status the last refresh wrote itself (only
     the moves need it): read beside the member file, its 76 MB of XML for 100,000 members took CPU from
     a read that already keeps both cores busy, while here it fills the time this worker would wait for
     the rules pass. Where each member stood is kept, the sheet's rows are let go before the segments
-    are computed. The effect report (``effect_book``: the whole book's) is made here too, and the
-    cells are checked: the two shares then take about as long."""
+    are computed. The effect report (``effect_book``: the whole book's) is made here too, and with
+    ``check_cells`` the cells are checked: the two shares then take about as long."""
     standing = previous_standing(previous_status())
     seg = _segments(mf, config, today)
     effect = effect_of(config, mf, effect_book, today)[0] if effect_book is not None else None
-    errors, _ = counts(validate(mf, Context(today=today, stores=config.store_names)))
+    errors = _errors(mf, config, today) if check_cells else None
     return _Segmented(seg, tuple(moves(standing, seg)), effect, errors)
+
+
+def _errors(mf: MemberFile, config: Config, today: date) -> int:
+    return counts(validate(mf, Context(today=today, stores=config.store_names)))[0]
 
 
 # The reasons a refresh never shows (it shows each member's stage reason, the gone-quiet reason of whom
@@ -186,15 +190,21 @@ def run_refresh(config: Config, book: BookAccess, today: date, lang: str, *, dry
     mf = book.read_member_file(config.region, progress)
     previous = {key: book.read_owned_sheet(title) for key, title in owned.items()}
     # A worker (when the machine has a second core) reads the last Member status, computes the segments,
-    # the moves and the effect report and checks the cells while this process applies the rules: the passes are
-    # independent of each other.
+    # the moves and the effect report while this process applies the rules: the passes are independent of
+    # each other. Reading the last Member status back (there is one when a refresh ran before: its Call
+    # list is there) takes the worker about as long as checking the cells: they are then checked here,
+    # else there, so the two shares take about as long.
+    check_here = any(previous.values())
     with Forked(_segments_for_refresh, mf, config, today, partial(book.read_owned_sheet, sheet_title(STATUS)),
-                book.path if store is None else None, reducers=_LEAN_SEGMENTS) as segments:
+                book.path if store is None else None, not check_here, reducers=_LEAN_SEGMENTS) as segments:
         ev = evaluate(mf, config, today)
         # while the worker finishes (the segments and the effect report are the longer share)
         early = ahead(mf, today, config.tiers.spend.include_gift_card)
+        errors_here = _errors(mf, config, today) if check_here else None
         segmented = segments.result()
-    seg, effect, errors = segmented.seg, segmented.effect, segmented.errors
+    seg, effect = segmented.seg, segmented.effect
+    errors = segmented.errors if segmented.errors is not None else errors_here
+    assert errors is not None
     report_title = config.report.sheet
     currency = config.default_store.currency
     plan = build_refresh(
