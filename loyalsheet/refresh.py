@@ -17,17 +17,17 @@ Sheets (titles in both languages, as in MEMBER_FILE.md "Sheets the tool owns"):
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from itertools import compress, islice, repeat
-from operator import and_, attrgetter, eq, is_, is_not, le, or_
+from itertools import compress, repeat
+from operator import eq
 from typing import Any
 
 from . import optouts_received
+from .ahead import Ahead, ahead, first_purchases, monthly_figures, twelve_months
 from .benefits_view import STATUS_BENEFIT_COLUMNS, StatusCells, member_benefits
 from .calls.build import CallList
 from .calls.outcomes import CallOutcome
@@ -49,7 +49,7 @@ from .dashboard import DashboardInput, build_dashboard, calls_made, dashboard_sh
 from .events import Funnel, Invitation, event_funnels
 from .facts import Facts, MemberFacts
 from .i18n import t
-from .model import CallNote, MemberFile, PaidWith, Txn, TxnType
+from .model import CallNote, MemberFile
 from .rules import Evaluation, explain
 from .rules.benefits import Benefits
 from .rules.explain import ReasonTexts
@@ -216,130 +216,15 @@ def _status_rows(mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str,
     return rows
 
 
-_MEMBER, _TYPE, _DAY, _AMOUNT, _PAID = map(attrgetter, ("member_id", "type", "day", "amount", "paid_with"))
-
-
-def _in_date_order(days: Sequence[date]) -> bool:
-    """Whether ``days`` never go back (a Transactions sheet is usually typed in date order)."""
-    return all(map(le, days, islice(days, 1, None)))
-
-
-def _first_purchases(txns: Sequence[Txn], today: date) -> dict[str, date]:
-    """Each member's first purchase day, up to ``today``."""
-    purchases = list(map(is_, map(_TYPE, txns), repeat(TxnType.PURCHASE)))
-    days = list(compress(map(_DAY, txns), purchases))
-    ids = list(compress(map(_MEMBER, txns), purchases))
-    if _in_date_order(days):  # each member's first purchase is the first in the list: build the dict in C
-        n = bisect_right(days, today)
-        return dict(zip(reversed(ids[:n]), reversed(days[:n]), strict=True))
-    first: dict[str, date] = {}
-    held_of = first.get
-    for member_id, day in zip(ids, days, strict=True):
-        if day <= today:
-            held = held_of(member_id)
-            if held is None or day < held:
-                first[member_id] = day
-    return first
-
-
-def _months(today: date) -> list[tuple[int, int]]:
-    """The twelve months up to ``today``'s, oldest first."""
-    months: list[tuple[int, int]] = []
-    y, mo = today.year, today.month
-    for _ in range(12):
-        months.append((y, mo))
-        y, mo = (y - 1, 12) if mo == 1 else (y, mo - 1)
-    months.reverse()
-    return months
-
-
-@dataclass(frozen=True)
-class Ahead:
-    """What a refresh reads off a book's transactions alone, worked out ahead (while a worker still
-    computes the segments): each member's first purchase day and the monthly spend and visits."""
-
-    txns: Sequence[Txn]  # the transactions these are of
-    first_purchases: dict[str, date]
-    monthly: list[tuple[Decimal, int]]
-
-
-def ahead(mf: MemberFile, today: date, include_gift_card: bool) -> Ahead:
-    """:class:`Ahead` for the whole book ``mf`` as of ``today`` (``include_gift_card``: config's
-    ``tiers.spend.include_gift_card``, whether purchases paid with a gift card are spend)."""
-    return Ahead(mf.txns, _first_purchases(mf.txns, today),
-                 _monthly(mf.txns, _months(today), today, include_gift_card))
-
-
-def _monthly(txns: Sequence[Txn], months: Sequence[tuple[int, int]], today: date,
-             include_gift_card: bool = True) -> list[tuple[Decimal, int]]:
-    """Spend (purchases - refunds; paid with a gift card only with ``include_gift_card``, as every
-    member's spend) and visits (a member's day with a purchase or a session) in each of ``months``
-    (consecutive, the last one today's), counting transactions up to ``today``."""
-    start = date(months[0][0], months[0][1], 1)
-    days = list(map(_DAY, txns))
-    if not _in_date_order(days):
-        return _monthly_by_row(txns, months, start, today, include_gift_card)
-    # in date order (as a Transactions sheet usually is): each month and each day is a slice, and the
-    # sums and distinct members are taken in C, adding the amounts in the same order as row by row
-    lo, hi = bisect_left(days, start), bisect_right(days, today)
-    txns, days = txns[lo:hi], days[lo:hi]
-    kinds = list(map(_TYPE, txns))
-    amounts = list(map(_AMOUNT, txns))
-    priced = list(map(is_not, amounts, repeat(None)))
-    purchases = list(map(and_, map(is_, kinds, repeat(TxnType.PURCHASE)), priced))
-    refunds = list(map(and_, map(is_, kinds, repeat(TxnType.REFUND)), priced))
-    money = list(map(or_, purchases, refunds))
-    if not include_gift_card:
-        money = list(map(and_, money, map(is_not, map(_PAID, txns), repeat(PaidWith.GIFT_CARD))))
-    visit = list(map(or_, purchases, map(is_, kinds, repeat(TxnType.SESSION))))
-    for i in compress(range(len(amounts)), refunds):
-        amounts[i] = -abs(amounts[i])  # (x - abs(r) is x + -abs(r), to the last digit)
-    ids = list(compress(map(_MEMBER, txns), visit))
-    visit_days = list(compress(days, visit))
-    out: list[tuple[Decimal, int]] = []
-    for y, m in months:
-        first, after = date(y, m, 1), (date(y + 1, 1, 1) if m == 12 else date(y, m + 1, 1))
-        a, b = bisect_left(days, first), bisect_left(days, after)
-        spend = sum(compress(amounts[a:b], money[a:b]), Decimal())
-        visits = 0
-        at, end = bisect_left(visit_days, first), bisect_left(visit_days, after)
-        while at < end:  # members with a visit, day by day
-            nxt = bisect_right(visit_days, visit_days[at], at, end)
-            visits += len(set(ids[at:nxt]))
-            at = nxt
-        out.append((spend, visits))
-    return out
-
-
-def _monthly_by_row(txns: Sequence[Txn], months: Sequence[tuple[int, int]], start: date,
-                    today: date, include_gift_card: bool = True) -> list[tuple[Decimal, int]]:
-    spend: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
-    visits: dict[tuple[int, int], set[tuple[str, date]]] = defaultdict(set)
-    purchase, refund, session = TxnType.PURCHASE, TxnType.REFUND, TxnType.SESSION
-    for txn in txns:
-        if start <= txn.day <= today:
-            key = (txn.day.year, txn.day.month)
-            counted = include_gift_card or txn.paid_with is not PaidWith.GIFT_CARD
-            if txn.type is purchase and txn.amount is not None:
-                if counted:
-                    spend[key] += txn.amount
-                visits[key].add((txn.member_id, txn.day))
-            elif txn.type is refund and txn.amount is not None and counted:
-                spend[key] -= abs(txn.amount)
-            elif txn.type is session:
-                visits[key].add((txn.member_id, txn.day))
-    return [(spend[key], len(visits[key])) for key in months]
-
-
 def _dashboard(
     mf: MemberFile, ev: Evaluation, seg: SegmentResult, lang: str, moved: Sequence[Move],
     sent: Mapping[str, int], store: str | None = None, by_store: Sequence[tuple[str, int, Decimal]] = (),
     counts: Mapping[str, Counter[str | None]] | None = None, early: Ahead | None = None, calls: int = 0,
     currency: str = "", funnels: Sequence[Funnel] = (), effect: Sequence[list[CellValue]] = (),
 ) -> tuple[list[str], list[list[CellValue]], list[ChartSpec]]:
-    months = _months(seg.today)
+    months = twelve_months(seg.today)
     monthly = (early.monthly if early is not None and early.txns is mf.txns
-               else _monthly(mf.txns, months, seg.today, ev.settings.tiers.spend.include_gift_card))
+               else monthly_figures(mf.txns, months, seg.today, ev.settings.tiers.spend.include_gift_card))
     data = DashboardInput(months, monthly, moved, sent, calls, store, by_store, currency, funnels, effect)
     return build_dashboard(mf, ev, seg, lang, data, counts)
 
@@ -415,7 +300,7 @@ def _week_calls(mf: MemberFile, ev: Evaluation, seg: SegmentResult, config: Conf
                 notes: Sequence[CallNote | CallOutcome], waiting: Mapping[str, date], store: str | None,
                 early: Ahead | None, benefits: Benefits) -> CallList:
     first = (early.first_purchases if early is not None and early.txns is mf.txns
-             else _first_purchases(mf.txns, seg.today))
+             else first_purchases(mf.txns, seg.today))
     return week_calls(mf, ev, seg, config, lang, notes, waiting, store, first, benefits=benefits)
 
 

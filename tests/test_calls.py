@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from loyalsheet.ahead import first_purchases
 from loyalsheet.calls.build import CallList
 from loyalsheet.calls.openers import Openers
 from loyalsheet.calls.outcomes import CallOutcome
@@ -29,7 +30,6 @@ from loyalsheet.calls.sheet import (
 from loyalsheet.calls.week import week_calls
 from loyalsheet.config import Config
 from loyalsheet.model import CallNote
-from loyalsheet.refresh import _first_purchases
 from loyalsheet.rules import evaluate
 from loyalsheet.segments import segment
 from loyalsheet.workbook.reader import read_member_file
@@ -79,7 +79,7 @@ def plan(path: Path, today: date = DAY, settings: Mapping[str, Any] | None = Non
     mf = read_member_file(path)
     ev = evaluate(mf, config, today)
     seg = segment(mf.members, mf.txns, config.segments, today)
-    return week_calls(mf, ev, seg, config, "zh", notes, waiting or {}, None, _first_purchases(mf.txns, today),
+    return week_calls(mf, ev, seg, config, "zh", notes, waiting or {}, None, first_purchases(mf.txns, today),
                       Openers(trade=trade))
 
 
@@ -213,7 +213,7 @@ def test_the_600_member_demo(tmp_path: Path, cli: Callable[..., Result]) -> None
     mf = read_member_file(path)
     members = {m.member_id: m for m in mf.members}
     reached = [n for n in mf.call_notes if n.outcome != "未接"]
-    due = [m for m, first in _first_purchases(mf.txns, DAY).items()
+    due = [m for m, first in first_purchases(mf.txns, DAY).items()
            if DAY - timedelta(days=7) < first + timedelta(days=3) <= DAY + timedelta(days=7)
            and not any(n.member_id == m and n.day >= first for n in reached)]
     assert due, "the demo has 3-day follow-ups due this week"

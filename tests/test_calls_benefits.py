@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from loyalsheet.ahead import first_purchases
 from loyalsheet.benefits_view import card_fields, member_benefits
 from loyalsheet.calls.build import CallList
 from loyalsheet.calls.openers import Openers
@@ -22,7 +23,6 @@ from loyalsheet.calls.week import week_calls
 from loyalsheet.campaigns import candidates
 from loyalsheet.config import Config
 from loyalsheet.model import Attendance, Birthday, CourseCard, Event, GiftCard, MemberFile, Txn, TxnType
-from loyalsheet.refresh import _first_purchases
 from loyalsheet.rules import evaluate
 from loyalsheet.segments import Quadrant, segment
 from tests.test_campaigns_core import book, buy, member
@@ -67,7 +67,7 @@ def plan(mf: MemberFile, settings: Mapping[str, Any] | None = None, *, config: M
     ev = evaluate(mf, cfg, today)
     seg = segment(mf.members, mf.txns, cfg.segments, today)
     benefits = member_benefits(mf, cfg, cfg.campaigns, today)
-    return week_calls(mf, ev, seg, cfg, lang, notes, {}, None, _first_purchases(mf.txns, today), Openers(),
+    return week_calls(mf, ev, seg, cfg, lang, notes, {}, None, first_purchases(mf.txns, today), Openers(),
                       benefits=benefits)
 
 

@@ -14,8 +14,9 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from loyalsheet.ahead import _monthly_by_row, first_purchases, monthly_figures
 from loyalsheet.model import Txn, TxnType
-from loyalsheet.refresh import _first_purchases, _monthly, _monthly_by_row, previous_standing
+from loyalsheet.refresh import previous_standing
 from loyalsheet.segments import Quadrant, RfmGroup, Stage, label
 from loyalsheet.workbook.writer import CellValue
 
@@ -53,17 +54,17 @@ def _first_purchases_by_row(txns: list[Txn], today: date) -> dict[str, date]:
 def test_first_purchases_in_date_order_or_not(txns: list[Txn], rnd: random.Random) -> None:
     in_order = sorted(txns, key=lambda x: x.day)  # (stable: same-day rows keep their order)
     want = _first_purchases_by_row(in_order, TODAY)
-    assert _first_purchases(tuple(in_order), TODAY) == want
+    assert first_purchases(tuple(in_order), TODAY) == want
     shuffled = list(txns)
     rnd.shuffle(shuffled)
-    assert _first_purchases(tuple(shuffled), TODAY) == want
+    assert first_purchases(tuple(shuffled), TODAY) == want
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(txn_st, max_size=80))
 def test_monthly_spend_and_visits_in_date_order(txns: list[Txn]) -> None:
     in_order = tuple(sorted(txns, key=lambda x: x.day))
-    got = _monthly(in_order, MONTHS, TODAY)
+    got = monthly_figures(in_order, MONTHS, TODAY)
     want = _monthly_by_row(in_order, MONTHS, date(2025, 12, 1), TODAY)
     assert repr(got) == repr(want)  # the same Decimals, down to their exponents
 
@@ -73,7 +74,7 @@ def test_monthly_out_of_order_is_counted_row_by_row() -> None:
             Txn(3, date(2026, 10, 3), "M1", TxnType.PURCHASE, Decimal("5")),
             Txn(4, date(2026, 11, 3), "M1", TxnType.SESSION),
             Txn(5, date(2026, 11, 4), "M2", TxnType.REFUND, Decimal("-2.25")))
-    got = _monthly(txns, MONTHS, TODAY)
+    got = monthly_figures(txns, MONTHS, TODAY)
     assert got[-1] == (Decimal("8.25"), 1) and got[-2] == (Decimal("5"), 1)
     assert got == _monthly_by_row(txns, MONTHS, date(2025, 12, 1), TODAY)
 
